@@ -1,0 +1,2 @@
+# nodeagent/: colossus-nodeagent.
+include $(srcdir)/nodeagent/gpu.mk
