@@ -7,6 +7,15 @@
  * section or key, a malformed line, a duplicate key or an invalid value is
  * an error naming the file and line: "agent.conf:12: unknown key 'foo'".
  *
+ * Details: a '#' anywhere in an unquoted value starts a comment, while
+ * ';' does so only at the start of a line or after a quoted value or a
+ * section header.  Unquoted values are trimmed.  A section header may
+ * appear more than once; a key may still be set only once per file.
+ * CFG_INT and CFG_DURATION values are checked against min always and
+ * against max unless max is 0.  A NULL default gives "" (CFG_STR), an
+ * empty list, 0 or false; cfg_defaults() refuses a table whose implicit
+ * 0 is outside the key's bounds, unless the key is CFG_REQUIRED.
+ *
  * Each program declares one table of struct cfg_opt describing its struct;
  * the parser, defaults, --dump-config, reload and the docs check all use it.
  */
@@ -66,13 +75,28 @@ int cfg_load_file(const struct cfg_opt *table, void *conf, const char *path,
 /* Same, from a string (for tests); name is used in messages. */
 int cfg_load_string(const struct cfg_opt *table, void *conf, const char *name,
 		    const char *text, struct err *e) MUSTCHECK;
-/* Set one key given as "section.name" or "name" (command-line overrides). */
+/*
+ * Set one key given as "section.name" or "name" (command-line overrides).
+ * Errors read "net.port: 0 is below the minimum 1"; conf is unchanged.
+ */
 int cfg_set(const struct cfg_opt *table, void *conf, const char *key,
 	    const char *value, struct err *e) MUSTCHECK;
-/* Check CFG_REQUIRED keys were given.  Returns 0 or -1 with e set. */
+/*
+ * Check CFG_REQUIRED keys were given.  Returns 0 or -1 with e set to
+ * "missing required keys: gpu.count, db.conninfo".  The check is by value:
+ * a required key is missing while it holds its empty value (NULL or ""
+ * string, empty list, 0).  CFG_BOOL and CFG_LOGLEVEL cannot be required
+ * (cfg_defaults rejects such a table).
+ */
 int cfg_check_required(const struct cfg_opt *table, const void *conf,
 		       struct err *e) MUSTCHECK;
-/* Write every key with its current value and help, in file syntax. */
+/*
+ * Write every key with its current value and help, in file syntax that
+ * cfg_load_* reads back to the same values.  Top-level keys come first,
+ * then each section once.  A required key that is still empty is written
+ * commented out.  Log levels print as err/warn/info/debug, or as the
+ * syslog number 0..7 for other levels (also accepted by the parser).
+ */
 void cfg_dump(const struct cfg_opt *table, const void *conf, FILE *out);
 /* Free every heap value in conf (strings, lists).  conf itself is not freed. */
 void cfg_free(const struct cfg_opt *table, void *conf);

@@ -10,6 +10,10 @@
  *   range   := NUM | NUM "-" NUM                (lo <= hi)
  * Zero padding is kept: n[001-010] gives n001 ... n010 (width of lo).
  * Names are [A-Za-z0-9._-]; whitespace is not allowed inside an expression.
+ * An empty expression or item, "[]", an empty range, lo > hi, a number of
+ * more than HOSTLIST_MAX_DIGITS digits, nested or unbalanced brackets, a
+ * second bracket in one item and names over HOSTLIST_NAME_MAX characters
+ * are errors; messages quote the expression and the offset.
  */
 #ifndef COMMON_HOSTLIST_H
 #define COMMON_HOSTLIST_H
@@ -17,6 +21,15 @@
 #include <stddef.h>
 
 #include "common/err.h"
+
+/* Longest name a hostlist holds (util_valid_name limit). */
+#define HOSTLIST_NAME_MAX 255
+/*
+ * Longest numeric field in a range, and longest numeric suffix that
+ * hostlist_format treats as a number (longer digit runs are emitted as
+ * plain names).  18 digits always fit in a uint64_t.
+ */
+#define HOSTLIST_MAX_DIGITS 18
 
 struct hostlist;
 
@@ -42,6 +55,14 @@ void hostlist_sort_uniq(struct hostlist *hl);
  * Compress into an expression, merging runs of adjacent names that share a
  * prefix and digit width: [n01,n02,n03,n07] -> "n[01-03,07]".  Order is
  * preserved.  Returns a heap string the caller frees ("" when empty).
+ *
+ * Precisely: the numeric suffix is the trailing digit run (up to
+ * HOSTLIST_MAX_DIGITS); names without one are written as they are.
+ * Adjacent names with the same prefix share one bracket; within it a range
+ * "a-b" takes the padding of a and continues while the next name is the
+ * next number printed with that padding (so n9,n10 -> "n[9-10]" but
+ * n9,n010 -> "n[9,010]").  A lone name gets no brackets.  Parsing the
+ * result gives back exactly the same names in the same order.
  */
 char *hostlist_format(const struct hostlist *hl);
 

@@ -1,0 +1,28 @@
+# controller/: colossus-controller.
+sbin_PROGRAMS += colossus-controller
+noinst_LIBRARIES += libcontroller.a
+# Everything but main.c lives in a library so unit tests link the modules.
+libcontroller_a_SOURCES = \
+	controller/alloc.c controller/alloc.h \
+	controller/cluster.c controller/cluster.h \
+	controller/settings.c controller/settings.h \
+	controller/ctl.h \
+	controller/events.c controller/events.h \
+	controller/gang.c controller/gang.h \
+	controller/job.c controller/job.h \
+	controller/jobspec.c controller/jobspec.h \
+	controller/listen.c controller/peer.h \
+	controller/load.c controller/load.h \
+	controller/migrate.c controller/migrations.h \
+	controller/node.c controller/node.h \
+	controller/place.c controller/place.h \
+	controller/rpc.c controller/rpc.h \
+	controller/rpc_admin.c controller/rpc_job.c controller/rpc_node.c \
+	controller/sched.c controller/sched.h \
+	controller/submitq.c controller/submitq.h
+nodist_libcontroller_a_SOURCES = sql/migrations.c
+libcontroller_a_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+BUILT_SOURCES += sql/migrations.c
+colossus_controller_SOURCES = controller/main.c
+colossus_controller_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+colossus_controller_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)

@@ -1,6 +1,6 @@
 /*
  * Wire constants of the Colossus protocol: version numbers and frame
- * limits.  The message definitions are in proto/*.proto; the generated
+ * limits.  The message definitions are in the .proto files; the generated
  * C code is built into the build directory as libproto.a.
  */
 #ifndef PROTO_RPC_H

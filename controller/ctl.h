@@ -1,0 +1,87 @@
+/*
+ * struct ctl: the controller's whole state, passed as the argument of
+ * every callback.  Subsystems are created in main.c in the order listed
+ * here and destroyed in reverse.
+ */
+#ifndef CONTROLLER_CTL_H
+#define CONTROLLER_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "common/pgq.h"
+#include "controller/settings.h"
+
+struct cluster;
+struct job_table;
+struct alloc;
+struct listener;
+struct peer;
+struct submitq;
+struct http;
+struct hmap;
+struct events;
+
+struct ctl_stats {
+	uint64_t jobs_submitted;
+	uint64_t jobs_started;
+	uint64_t jobs_finished;
+	uint64_t jobs_requeued;
+	uint64_t sched_passes;
+	uint64_t sched_last_us;
+	uint64_t sched_max_us;
+	uint64_t placements;
+	uint64_t heartbeats;
+	uint64_t rpc_requests;
+	uint64_t rpc_errors;
+	uint64_t conns_accepted;
+	uint64_t conns_refused;
+};
+
+struct ctl {
+	struct event_base *base;
+	struct ctl_config cfg;
+	char *config_path;
+	char id[64];
+	SSL_CTX *tls;		  /* swapped on reload; never modified    */
+	struct pgq *db;
+	bool db_up;
+	bool loaded;		  /* model rebuilt from the database      */
+	bool active;		  /* serving (not loading, not standby)   */
+	bool stopping;
+	int64_t started_mono_ms;
+	/* Until this time nodes that have not re-registered are not declared
+	 * down: a fresh controller grants every node a full lease. */
+	int64_t grace_until_mono_ms;
+	struct cluster *cluster;
+	struct job_table *jobs;
+	struct alloc *allocs;	  /* every live or ending allocation      */
+	struct hmap *alloc_index; /* (job id, epoch) -> allocation        */
+	int nallocs;
+	struct submitq *submitq;
+	struct listener *listener;
+	struct peer *peers;	  /* every connection                     */
+	int npeers;
+	struct http *http;
+	struct events *events;
+	struct event *sched_timer;
+	struct event *sched_soon;  /* zero-delay pass after a change      */
+	bool sched_running;
+	struct event *sweep_timer;
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct ctl_stats stats;
+};
+
+/* Ask for a scheduling pass at the end of this loop iteration. */
+void ctl_sched_soon(struct ctl *ctl);
+/* Record an event row (kind, severity, reason; ids may be 0). */
+void ctl_event(struct ctl *ctl, const char *kind, const char *severity,
+	       const char *actor, uint64_t job_id, int node_id, int rack_id,
+	       const char *reason);
+/* Wall clock seconds / monotonic milliseconds, for brevity. */
+int64_t ctl_now_ms(void);
+
+#endif

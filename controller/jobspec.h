@@ -1,0 +1,45 @@
+/*
+ * Validation and normalisation of submitted job specs (DESIGN invariant
+ * 7: bad input gets a clear error).  Pure: no I/O; unit tested.
+ */
+#ifndef CONTROLLER_JOBSPEC_H
+#define CONTROLLER_JOBSPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "proto/rpc.h"
+
+/* Limits on what one job may ask for. */
+#define JOBSPEC_MAX_ARGS 1024
+#define JOBSPEC_MAX_ARG_LEN 4096
+#define JOBSPEC_MAX_ARGV_BYTES (64 * 1024)
+#define JOBSPEC_MAX_ENV 4096
+#define JOBSPEC_MAX_ENV_BYTES (256 * 1024)
+#define JOBSPEC_MAX_SCRIPT (1024 * 1024)
+#define JOBSPEC_MAX_PATH 4096
+#define JOBSPEC_MAX_NAME 128
+#define JOBSPEC_MAX_DEPS 128
+#define JOBSPEC_MAX_RANKS_PER_NODE 256
+#define JOBSPEC_MAX_NODES 200000
+
+struct jobspec_limits {
+	uint32_t cluster_nodes;	  /* nodes in the topology            */
+	uint32_t gpus_per_node;	  /* GPUs of a whole node (8)         */
+	uint64_t default_time_limit; /* seconds; 0 = unlimited          */
+	uint64_t max_time_limit;  /* seconds; 0 = no cap               */
+	uint32_t default_max_restarts;
+	uint64_t next_job_id;	  /* dependencies must be below this   */
+	bool is_admin;
+};
+
+/*
+ * Check spec and fill in defaults in place (nodes from a GPU total,
+ * gpus_per_node, ranks_per_node, time limit, restart limit).  Returns 0,
+ * or -1 with e set to a message meant for the user.
+ */
+int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
+		     struct err *e) MUSTCHECK;
+
+#endif

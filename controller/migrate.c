@@ -1,0 +1,146 @@
+/*
+ * Applying schema migrations at start.  This is the one place where the
+ * controller talks to PostgreSQL synchronously: it runs before the event
+ * loop exists, so nothing can be blocked by it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "common/log.h"
+#include "controller/migrations.h"
+
+/* Arbitrary constant shared by every controller: "COLO" in ASCII. */
+#define MIGRATE_LOCK_KEY "1129270351"
+
+int migrate_latest(void)
+{
+	int v = 0;
+
+	for (const struct migration *m = migrations; m->version; m++)
+		if (m->version > v)
+			v = m->version;
+	return v;
+}
+
+static int migrate_exec(PGconn *conn, const char *sql, struct err *e)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = err_set(e, "%s", PQresultErrorMessage(res));
+	PQclear(res);
+	return rc;
+}
+
+static int migrate_current(PGconn *conn, struct err *e)
+{
+	PGresult *res;
+	int v = 0;
+
+	if (migrate_exec(conn,
+			 "CREATE TABLE IF NOT EXISTS schema_version ("
+			 " version integer PRIMARY KEY,"
+			 " name text NOT NULL,"
+			 " applied_at timestamptz NOT NULL DEFAULT now())",
+			 e) < 0)
+		return -1;
+	res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM "
+			   "schema_version");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		err_set(e, "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	v = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+static int migrate_apply(PGconn *conn, const struct migration *m,
+			 struct err *e)
+{
+	char version[16];
+	const char *params[2] = { version, m->name };
+	PGresult *res;
+
+	snprintf(version, sizeof(version), "%d", m->version);
+	if (migrate_exec(conn, "BEGIN", e) < 0)
+		return -1;
+	if (migrate_exec(conn, m->sql, e) < 0)
+		goto fail;
+	res = PQexecParams(conn,
+			   "INSERT INTO schema_version (version, name) "
+			   "VALUES ($1, $2)",
+			   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		err_set(e, "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	if (migrate_exec(conn, "COMMIT", e) < 0)
+		goto fail;
+	log_info("db: applied migration %s", m->name);
+	return 0;
+fail:
+	{
+		struct err ignored;
+
+		(void)migrate_exec(conn, "ROLLBACK", &ignored);
+	}
+	return err_prefix(e, "migration %s", m->name);
+}
+
+int migrate_run(const char *conninfo, struct err *e)
+{
+	const char *keys[] = { "dbname", "application_name", NULL };
+	const char *vals[] = { conninfo, "colossus-migrate", NULL };
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	int current, latest = migrate_latest();
+	int rc = -1;
+
+	if (PQstatus(conn) != CONNECTION_OK) {
+		err_set(e, "cannot connect to database: %s",
+			PQerrorMessage(conn));
+		PQfinish(conn);
+		return -1;
+	}
+	if (migrate_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
+			 e) < 0)
+		goto out;
+	current = migrate_current(conn, e);
+	if (current < 0)
+		goto unlock;
+	if (current > latest) {
+		err_set(e,
+			"database schema version %d is newer than this "
+			"controller knows (%d): upgrade the controller",
+			current, latest);
+		goto unlock;
+	}
+	for (const struct migration *m = migrations; m->version; m++) {
+		if (m->version <= current)
+			continue;
+		if (migrate_apply(conn, m, e) < 0)
+			goto unlock;
+	}
+	rc = latest;
+unlock:
+	{
+		struct err ignored;
+
+		(void)migrate_exec(conn,
+				   "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
+				   ")",
+				   &ignored);
+	}
+out:
+	PQfinish(conn);
+	return rc;
+}

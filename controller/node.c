@@ -1,0 +1,206 @@
+/*
+ * Node liveness and node state persistence.
+ *
+ * A fresh controller treats every node it has not heard from as UNKNOWN
+ * and grants it a full lease before declaring it down, so a controller
+ * restart never kills healthy jobs ("Node liveness and fencing" in
+ * DESIGN.md).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "controller/alloc.h"
+#include "controller/cluster.h"
+#include "controller/ctl.h"
+#include "controller/gang.h"
+#include "controller/job.h"
+#include "controller/node.h"
+#include "controller/peer.h"
+
+static void node_write_done(const struct pgq_result *r, void *arg)
+{
+	(void)arg;
+	if (!r->ok)
+		log_warn("db: node state write failed: %s", r->error);
+}
+
+void node_persist(struct ctl *ctl, struct node *n)
+{
+	char id[16];
+	const char *vals[6];
+	struct err e;
+
+	snprintf(id, sizeof(id), "%d", n->id);
+	vals[0] = id;
+	vals[1] = node_state_name(n->state);
+	vals[2] = admin_state_name(n->admin_state);
+	vals[3] = health_state_name(n->health);
+	vals[4] = n->reason ? n->reason : "";
+	vals[5] = n->admin_state != ADMIN_NONE && n->reason ? n->reason : "";
+	if (pgq_submit(ctl->db,
+		       "UPDATE nodes SET state = $2, admin_state = $3, "
+		       "health = $4, health_reason = CASE WHEN $4 = 'ok' THEN "
+		       "'' ELSE $5 END, admin_reason = $6 WHERE id = $1",
+		       6, vals, node_write_done, NULL, &e) < 0)
+		log_sub(LOG_SUB_DB, "node=%s: state not written: %s", n->name,
+			e.msg);
+}
+
+void node_persist_inventory(struct ctl *ctl, struct node *n,
+			    const Colossus__NodeInventory *inv)
+{
+	struct pgq_txn *t = pgq_txn_begin(ctl->db);
+	char id[16];
+	const char *vals[8];
+	struct err e;
+
+	snprintf(id, sizeof(id), "%d", n->id);
+	vals[0] = id;
+	vals[1] = n->boot_id;
+	vals[2] = n->address;
+	pgq_txn_add(t,
+		    "UPDATE nodes SET boot_id = $2, address = $3, "
+		    "last_register = now() WHERE id = $1",
+		    3, vals);
+	pgq_txn_add(t, "DELETE FROM gpus WHERE node_id = $1", 1, vals);
+	for (size_t i = 0; i < inv->n_gpus && i < NODE_MAX_GPUS; i++) {
+		const Colossus__GpuInfo *g = inv->gpus[i];
+		char idx[8], mem[24], numa[8];
+
+		snprintf(idx, sizeof(idx), "%u", g->index);
+		snprintf(mem, sizeof(mem), "%" PRIu64, g->memory_mib);
+		snprintf(numa, sizeof(numa), "%d", g->numa_node);
+		vals[1] = idx;
+		vals[2] = g->uuid ? g->uuid : "";
+		vals[3] = g->model ? g->model : "";
+		vals[4] = mem;
+		vals[5] = g->pci_bus_id ? g->pci_bus_id : "";
+		vals[6] = numa;
+		vals[7] = g->serial ? g->serial : "";
+		pgq_txn_add(t,
+			    "INSERT INTO gpus (node_id, idx, uuid, model, "
+			    "memory_mib, pci_bus_id, numa_node, serial) "
+			    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			    8, vals);
+	}
+	if (pgq_txn_commit(t, node_write_done, NULL, &e) < 0)
+		log_sub(LOG_SUB_DB, "node=%s: inventory not written: %s",
+			n->name, e.msg);
+}
+
+void node_renew_lease(struct ctl *ctl, struct node *n)
+{
+	int64_t now = util_now_mono_ms();
+
+	n->last_heartbeat_ms = now;
+	n->last_heartbeat_wall = util_now_wall_s();
+	n->lease_expires_ms = now + (int64_t)ctl->cfg.lease_sec * 1000;
+}
+
+void node_mark_up(struct ctl *ctl, struct node *n)
+{
+	enum node_state was = n->state;
+
+	node_renew_lease(ctl, n);
+	if (was == NODE_UP)
+		return;
+	n->state = NODE_UP;
+	log_info("node=%s state=up from=%s", n->name, node_state_name(was));
+	if (was == NODE_DOWN)
+		ctl_event(ctl, "node_up", "info", "controller", 0, n->id,
+			  n->rack->id, "agent registered");
+	node_persist(ctl, n);
+	ctl_sched_soon(ctl);
+}
+
+void node_mark_down(struct ctl *ctl, struct node *n, const char *reason)
+{
+	if (n->state == NODE_DOWN)
+		return;
+	n->state = NODE_DOWN;
+	log_warn("node=%s state=down reason=\"%s\"", n->name, reason);
+	ctl_event(ctl, "node_down", "warning", "controller", 0, n->id,
+		  n->rack->id, reason);
+	node_persist(ctl, n);
+	/* Its stale-workload GPUs are re-learned when it comes back. */
+	n->gpu_fencing = 0;
+	gang_node_lost(ctl, n, reason);
+}
+
+void node_disconnected(struct ctl *ctl, struct node *n, struct peer *p,
+		       const char *why)
+{
+	(void)ctl;
+	if (n->peer != p)
+		return;
+	n->peer = NULL;
+	p->node = NULL;
+	/*
+	 * Not down yet: an agent restart or a network blip reconnects
+	 * within the lease, and its ranks keep running meanwhile.
+	 */
+	log_info("node=%s agent disconnected (%s); lease runs for %.1fs",
+		 n->name, why,
+		 (double)(n->lease_expires_ms - util_now_mono_ms()) / 1000.0);
+}
+
+void node_sweep(struct ctl *ctl)
+{
+	int64_t now = util_now_mono_ms();
+	int count = cluster_nnodes(ctl->cluster);
+
+	if (now < ctl->grace_until_mono_ms)
+		return;
+	for (int i = 0; i < count; i++) {
+		struct node *n = cluster_node_at(ctl->cluster, i);
+
+		if (n->state == NODE_DOWN)
+			continue;
+		if (n->state == NODE_UNKNOWN || n->lease_expires_ms < now) {
+			if (n->peer && n->state == NODE_UNKNOWN)
+				continue;
+			node_mark_down(ctl, n,
+				       n->state == NODE_UNKNOWN
+					       ? "agent did not register after "
+						 "controller start"
+					       : "heartbeat lease expired");
+		}
+	}
+}
+
+void node_to_info(const struct node *n, Colossus__NodeInfo *info,
+		  uint64_t *jobs)
+{
+	size_t nj = 0;
+
+	info->name = (char *)n->name;
+	info->rack = (char *)n->rack->name;
+	info->pod = (char *)n->rack->pod->name;
+	info->hall = (char *)n->rack->pod->hall->name;
+	info->state = (Colossus__NodeState)n->state;
+	info->admin_state = (Colossus__AdminState)(
+		n->rack->admin_state > n->admin_state ? n->rack->admin_state
+						      : n->admin_state);
+	info->health = (Colossus__HealthState)n->health;
+	info->reason = n->reason ? n->reason : (char *)"";
+	info->gpus = n->gpus;
+	info->gpus_free = (uint32_t)__builtin_popcount(node_free_mask(n));
+	info->gpu_model = (char *)n->gpu_model;
+	for (int i = 0; i < n->nuses; i++) {
+		const struct alloc *a = n->uses[i].alloc;
+
+		if (a->job)
+			jobs[nj++] = a->job_id;
+	}
+	info->n_jobs = nj;
+	info->jobs = jobs;
+	info->last_heartbeat = n->last_heartbeat_wall;
+	info->n_features = (size_t)n->nfeatures;
+	info->features = n->features;
+}

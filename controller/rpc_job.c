@@ -1,0 +1,573 @@
+/*
+ * Job handlers: submit, cancel, list, show.
+ *
+ * A user acts on their own jobs only; admins on any (DESIGN invariant 6).
+ * Submit and cancel are answered only after their change is committed
+ * (invariant 1).  Listings are served from memory, never by scanning the
+ * database per call.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "controller/alloc.h"
+#include "controller/cluster.h"
+#include "controller/ctl.h"
+#include "controller/gang.h"
+#include "controller/job.h"
+#include "controller/jobspec.h"
+#include "controller/peer.h"
+#include "controller/rpc.h"
+#include "controller/submitq.h"
+
+static bool rpc_job_is_admin(const struct rpc_req *r)
+{
+	return r->peer->id.role == TLS_ROLE_ADMIN;
+}
+
+static bool rpc_job_may_touch(const struct rpc_req *r, const struct job *job)
+{
+	return rpc_job_is_admin(r) || !strcmp(job->user, r->peer->id.name);
+}
+
+static bool rpc_job_may_see(const struct rpc_req *r, const struct job *job)
+{
+	(void)job;
+	/* Like squeue: everyone sees the queue; only owners act on jobs. */
+	(void)r;
+	return true;
+}
+
+void rpc_job_submit(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const Colossus__SubmitJob *m = msg->submit_job;
+	struct ctl *ctl = r->ctl;
+	struct jobspec_limits lim;
+	Colossus__JobSpec *spec;
+	uint8_t *packed;
+	size_t len;
+	struct job *job;
+	struct err e;
+
+	if (!m->spec) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "no job spec");
+		return;
+	}
+	if (m->submit_key && *m->submit_key) {
+		int in_flight = 0;
+
+		if (strlen(m->submit_key) > 64) {
+			rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+				  "submit key longer than 64 characters");
+			return;
+		}
+		job = submitq_find_key(ctl->submitq, r->peer->id.name,
+				       m->submit_key, &in_flight);
+		if (job && in_flight) {
+			rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+				  "job %" PRIu64 " with this submit key is "
+				  "still being recorded; retry",
+				  job->id);
+			return;
+		}
+		if (job) {
+			Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+			Colossus__SubmitJobReply reply =
+				COLOSSUS__SUBMIT_JOB_REPLY__INIT;
+
+			reply.job_id = job->id;
+			resp.body_case = COLOSSUS__RESPONSE__BODY_SUBMIT_JOB;
+			resp.submit_job = &reply;
+			rpc_respond(r, &resp);
+			return;
+		}
+	}
+	if (!ctl->db_up) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+			  "database unavailable; retry shortly");
+		return;
+	}
+	if (!strcmp(r->peer->id.name, "root") && !ctl->cfg.allow_root_jobs) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_PERMISSION,
+			  "jobs may not run as root on this cluster");
+		return;
+	}
+	/* Validate a private copy: the request is freed after we return. */
+	len = colossus__job_spec__get_packed_size(m->spec);
+	packed = xmalloc(len ? len : 1);
+	colossus__job_spec__pack(m->spec, packed);
+	spec = colossus__job_spec__unpack(NULL, len, packed);
+	free(packed);
+	if (!spec) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "job spec does not decode");
+		return;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.cluster_nodes = (uint32_t)cluster_nnodes(ctl->cluster);
+	lim.gpus_per_node = 8;
+	lim.default_time_limit = ctl->cfg.default_time_limit_sec;
+	lim.max_time_limit = ctl->cfg.max_time_limit_sec;
+	lim.default_max_restarts = (uint32_t)ctl->cfg.max_restarts;
+	lim.next_job_id = job_table_peek_next_id(ctl->jobs);
+	lim.is_admin = rpc_job_is_admin(r);
+	if (jobspec_validate(spec, &lim, &e) < 0) {
+		colossus__job_spec__free_unpacked(spec, NULL);
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "%s", e.msg);
+		return;
+	}
+	/* Store the normalised spec: defaults are part of the record. */
+	len = colossus__job_spec__get_packed_size(spec);
+	packed = xmalloc(len ? len : 1);
+	colossus__job_spec__pack(spec, packed);
+	job = job_create(job_table_next_id(ctl->jobs), r->peer->id.name,
+			 packed, len, spec);
+	free(packed);
+	job->submit_time = util_now_wall_s();
+	job->priority = -(double)spec->nice;
+	if (spec->hold) {
+		job->state = JOB_HELD;
+		job_set_reason(job, "held at submission");
+	} else {
+		job_set_reason(job, "waiting for a scheduling pass");
+	}
+	if (m->submit_key && *m->submit_key)
+		job->submit_key = xstrdup(m->submit_key);
+	colossus__job_spec__free_unpacked(spec, NULL);
+	submitq_add(ctl->submitq, r, job);
+}
+
+/* ---- cancel ----------------------------------------------------------- */
+
+struct cancel_ctx {
+	struct rpc_req *r;
+	uint64_t *ids;
+	Colossus__Status *status;
+	char **errors;
+	size_t n;
+	uint64_t *committing; /* ids whose cancel is in the transaction */
+	size_t ncommitting;
+};
+
+static void rpc_job_cancel_reply(struct cancel_ctx *cx)
+{
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__CancelJobReply reply = COLOSSUS__CANCEL_JOB_REPLY__INIT;
+	Colossus__CancelResult *res = xcalloc(cx->n + 1, sizeof(*res));
+	Colossus__CancelResult **ptrs = xcalloc(cx->n + 1, sizeof(*ptrs));
+
+	for (size_t i = 0; i < cx->n; i++) {
+		colossus__cancel_result__init(&res[i]);
+		res[i].job_id = cx->ids[i];
+		res[i].status = cx->status[i];
+		res[i].error = cx->errors[i] ? cx->errors[i] : (char *)"";
+		ptrs[i] = &res[i];
+	}
+	reply.n_results = cx->n;
+	reply.results = ptrs;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_CANCEL_JOB;
+	resp.cancel_job = &reply;
+	rpc_respond(cx->r, &resp);
+	free(res);
+	free(ptrs);
+}
+
+static void rpc_job_cancel_free(struct cancel_ctx *cx)
+{
+	for (size_t i = 0; i < cx->n; i++)
+		free(cx->errors[i]);
+	free(cx->errors);
+	free(cx->ids);
+	free(cx->status);
+	free(cx->committing);
+	free(cx);
+}
+
+static void rpc_job_cancel_done(const struct pgq_result *res, void *arg)
+{
+	struct cancel_ctx *cx = arg;
+	struct ctl *ctl = cx->r->ctl;
+	char reason[128];
+
+	snprintf(reason, sizeof(reason), "cancelled by %s",
+		 cx->r->peer->id.name);
+	for (size_t k = 0; k < cx->ncommitting; k++) {
+		struct job *job = job_table_get(ctl->jobs, cx->committing[k]);
+
+		if (!job)
+			continue;
+		job->cancel_pending = false;
+		if (!res->ok) {
+			for (size_t i = 0; i < cx->n; i++)
+				if (cx->ids[i] == job->id) {
+					cx->status[i] =
+						COLOSSUS__STATUS__STATUS_UNAVAILABLE;
+					cx->errors[i] = xasprintf(
+						"not cancelled: %s",
+						res->error);
+				}
+			continue;
+		}
+		/* Recorded: now act on it (idempotent if it ended meanwhile). */
+		if (!job_state_final(job->state))
+			gang_finish(ctl, job, JOB_CANCELLED, reason, false, 0);
+	}
+	rpc_job_cancel_reply(cx);
+	rpc_job_cancel_free(cx);
+}
+
+static bool rpc_job_matches_filter(const Colossus__CancelJob *m,
+				   const struct job *job)
+{
+	if (m->user && *m->user && strcmp(m->user, job->user))
+		return false;
+	if (m->name && *m->name && strcmp(m->name, job->name))
+		return false;
+	if (m->n_states) {
+		bool any = false;
+
+		for (size_t i = 0; i < m->n_states; i++)
+			if ((int)m->states[i] == (int)job->state)
+				any = true;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+void rpc_job_cancel(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const Colossus__CancelJob *m = msg->cancel_job;
+	struct ctl *ctl = r->ctl;
+	struct cancel_ctx *cx;
+	struct pgq_txn *t;
+	struct err e;
+
+	if (m->n_job_ids == 0 && !(m->user && *m->user) &&
+	    !(m->name && *m->name) && m->n_states == 0) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "give job ids or a filter (user, name, state)");
+		return;
+	}
+	if (m->n_job_ids > 100000) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "too many job ids in one request");
+		return;
+	}
+	if (m->signal < 0 || m->signal > 64) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "signal %d out of range", m->signal);
+		return;
+	}
+	cx = xcalloc(1, sizeof(*cx));
+	cx->r = r;
+	if (m->n_job_ids) {
+		cx->n = m->n_job_ids;
+		cx->ids = xcalloc(cx->n, sizeof(*cx->ids));
+		memcpy(cx->ids, m->job_ids, cx->n * sizeof(*cx->ids));
+	} else {
+		/* Filter: a user's filter only ever reaches their own jobs. */
+		size_t pos = 0, cap = 0;
+		struct job *job;
+
+		while ((job = job_table_next(ctl->jobs, &pos)) != NULL) {
+			if (job_state_final(job->state) ||
+			    !rpc_job_matches_filter(m, job) ||
+			    !rpc_job_may_touch(r, job))
+				continue;
+			if (cx->n == cap) {
+				cap = cap ? cap * 2 : 64;
+				cx->ids = xreallocarray(cx->ids, cap,
+							sizeof(*cx->ids));
+			}
+			cx->ids[cx->n++] = job->id;
+		}
+	}
+	cx->status = xcalloc(cx->n + 1, sizeof(*cx->status));
+	cx->errors = xcalloc(cx->n + 1, sizeof(*cx->errors));
+	cx->committing = xcalloc(cx->n + 1, sizeof(*cx->committing));
+	t = pgq_txn_begin(ctl->db);
+	for (size_t i = 0; i < cx->n; i++) {
+		struct job *job = job_table_get(ctl->jobs, cx->ids[i]);
+		char id[24];
+		const char *vals[2];
+
+		if (!job) {
+			cx->status[i] = COLOSSUS__STATUS__STATUS_NOT_FOUND;
+			cx->errors[i] = xasprintf("no job %" PRIu64, cx->ids[i]);
+			continue;
+		}
+		if (!rpc_job_may_touch(r, job)) {
+			cx->status[i] = COLOSSUS__STATUS__STATUS_PERMISSION;
+			cx->errors[i] = xasprintf("job %" PRIu64 " belongs to "
+						  "%s",
+						  job->id, job->user);
+			continue;
+		}
+		if (job_state_final(job->state)) {
+			cx->status[i] = COLOSSUS__STATUS__STATUS_CONFLICT;
+			cx->errors[i] = xasprintf("job %" PRIu64 " already "
+						  "%s",
+						  job->id,
+						  job_state_name(job->state));
+			continue;
+		}
+		if (job->cancel_pending) {
+			cx->status[i] = COLOSSUS__STATUS__STATUS_OK;
+			continue;
+		}
+		/*
+		 * Record the cancellation first; gang_finish in the commit
+		 * callback then writes the full final row (end time, ...).
+		 */
+		snprintf(id, sizeof(id), "%" PRIu64, job->id);
+		vals[0] = id;
+		vals[1] = r->peer->id.name;
+		pgq_txn_add(t,
+			    "UPDATE jobs SET state = 'cancelled', "
+			    "reason = 'cancelled by ' || $2, "
+			    "end_time = now() WHERE id = $1",
+			    2, vals);
+		job->cancel_pending = true;
+		cx->committing[cx->ncommitting++] = job->id;
+	}
+	if (cx->ncommitting == 0) {
+		pgq_txn_abort(t);
+		rpc_job_cancel_reply(cx);
+		rpc_job_cancel_free(cx);
+		return;
+	}
+	if (pgq_txn_commit(t, rpc_job_cancel_done, cx, &e) < 0) {
+		struct pgq_result res = { .ok = false, .error = e.msg };
+
+		rpc_job_cancel_done(&res, cx);
+	}
+}
+
+/* ---- list and show ------------------------------------------------------ */
+
+static bool rpc_job_list_match(const Colossus__ListJobs *m,
+			       const struct job *job, const struct node *node)
+{
+	if (m->n_states) {
+		bool any = false;
+
+		for (size_t i = 0; i < m->n_states; i++)
+			if ((int)m->states[i] == (int)job->state)
+				any = true;
+		if (!any)
+			return false;
+	} else if (!m->all && job_state_final(job->state)) {
+		return false;
+	}
+	if (m->user && *m->user && strcmp(m->user, job->user))
+		return false;
+	if (m->account && *m->account && strcmp(m->account, job->account))
+		return false;
+	if (m->name && *m->name && strcmp(m->name, job->name))
+		return false;
+	if (node) {
+		bool on = false;
+
+		for (int i = 0; i < node->nuses; i++)
+			if (node->uses[i].alloc->job == job)
+				on = true;
+		if (!on)
+			return false;
+	}
+	return true;
+}
+
+static int rpc_job_id_cmp(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a;
+	const struct job *y = *(struct job *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const Colossus__ListJobs *m = msg->list_jobs;
+	struct ctl *ctl = r->ctl;
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__ListJobsReply reply = COLOSSUS__LIST_JOBS_REPLY__INIT;
+	size_t total = job_table_count(ctl->jobs), n = 0, pos = 0;
+	struct job **sel = xcalloc(total + 1, sizeof(*sel));
+	Colossus__JobInfo *infos;
+	Colossus__JobInfo **ptrs;
+	char **nodelists;
+	struct node *node = NULL;
+	struct job *job;
+
+	if (m->node && *m->node) {
+		node = cluster_node(ctl->cluster, m->node);
+		if (!node) {
+			free(sel);
+			rpc_error(r, COLOSSUS__STATUS__STATUS_NOT_FOUND,
+				  "unknown node '%.64s'", m->node);
+			return;
+		}
+	}
+	while ((job = job_table_next(ctl->jobs, &pos)) != NULL)
+		if (rpc_job_may_see(r, job) && rpc_job_list_match(m, job, node))
+			sel[n++] = job;
+	qsort(sel, n, sizeof(*sel), rpc_job_id_cmp);
+	if (m->limit && n > m->limit)
+		n = m->limit;
+	infos = xcalloc(n + 1, sizeof(*infos));
+	ptrs = xcalloc(n + 1, sizeof(*ptrs));
+	nodelists = xcalloc(n + 1, sizeof(*nodelists));
+	for (size_t i = 0; i < n; i++) {
+		colossus__job_info__init(&infos[i]);
+		job_to_info(sel[i], &infos[i]);
+		if (sel[i]->alloc) {
+			nodelists[i] = alloc_nodelist(sel[i]->alloc);
+			infos[i].nodelist = nodelists[i];
+		}
+		ptrs[i] = &infos[i];
+	}
+	reply.n_jobs = n;
+	reply.jobs = ptrs;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_LIST_JOBS;
+	resp.list_jobs = &reply;
+	rpc_respond(r, &resp);
+	for (size_t i = 0; i < n; i++)
+		free(nodelists[i]);
+	free(nodelists);
+	free(infos);
+	free(ptrs);
+	free(sel);
+}
+
+/* Show a job held in memory. */
+static void rpc_job_show_memory(struct rpc_req *r, struct job *job)
+{
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
+	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
+	Colossus__JobSpec *spec;
+	char *nodelist = NULL;
+
+	job_to_info(job, &info);
+	spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
+	info.spec = spec;
+	if (job->alloc) {
+		nodelist = alloc_nodelist(job->alloc);
+		info.nodelist = nodelist;
+	}
+	reply.job = &info;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_SHOW_JOB;
+	resp.show_job = &reply;
+	rpc_respond(r, &resp);
+	if (spec)
+		colossus__job_spec__free_unpacked(spec, NULL);
+	free(nodelist);
+}
+
+struct show_ctx {
+	struct rpc_req *r;
+	uint64_t id;
+};
+
+static void rpc_job_show_db_done(const struct pgq_result *res, void *arg)
+{
+	struct show_ctx *sx = arg;
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
+	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
+	Colossus__JobSpec *spec = NULL;
+	unsigned char *raw = NULL;
+	size_t rawlen = 0;
+	const char *v;
+
+	if (!res->ok) {
+		rpc_error(sx->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+			  "database error: %s", res->error);
+		free(sx);
+		return;
+	}
+	if (pgq_ntuples(res, 0) == 0) {
+		rpc_error(sx->r, COLOSSUS__STATUS__STATUS_NOT_FOUND,
+			  "no job %" PRIu64, sx->id);
+		free(sx);
+		return;
+	}
+	info.id = sx->id;
+	info.user = (char *)pgq_value(res, 0, 0, 0);
+	info.account = (char *)pgq_value(res, 0, 0, 1);
+	info.qos = (char *)pgq_value(res, 0, 0, 2);
+	info.name = (char *)pgq_value(res, 0, 0, 3);
+	v = pgq_value(res, 0, 0, 4);
+	info.state = v ? (Colossus__JobState)job_state_parse(v) : 0;
+	info.reason = (char *)pgq_value(res, 0, 0, 5);
+	info.nodes = (uint32_t)strtoul(pgq_value(res, 0, 0, 6), NULL, 10);
+	info.gpus_per_node =
+		(uint32_t)strtoul(pgq_value(res, 0, 0, 7), NULL, 10);
+	info.gpus = info.nodes * info.gpus_per_node;
+	info.time_limit_sec = strtoull(pgq_value(res, 0, 0, 8), NULL, 10);
+	info.epoch = (uint32_t)strtoul(pgq_value(res, 0, 0, 9), NULL, 10);
+	info.restarts = (uint32_t)strtoul(pgq_value(res, 0, 0, 10), NULL, 10);
+	v = pgq_value(res, 0, 0, 11);
+	info.exit_code = v ? atoi(v) : 0;
+	v = pgq_value(res, 0, 0, 12);
+	info.submit_time = v ? strtoll(v, NULL, 10) : 0;
+	v = pgq_value(res, 0, 0, 13);
+	info.start_time = v ? strtoll(v, NULL, 10) : 0;
+	v = pgq_value(res, 0, 0, 14);
+	info.end_time = v ? strtoll(v, NULL, 10) : 0;
+	v = pgq_value(res, 0, 0, 15);
+	if (v)
+		raw = PQunescapeBytea((const unsigned char *)v, &rawlen);
+	if (raw)
+		spec = colossus__job_spec__unpack(NULL, rawlen, raw);
+	info.spec = spec;
+	reply.job = &info;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_SHOW_JOB;
+	resp.show_job = &reply;
+	rpc_respond(sx->r, &resp);
+	if (spec)
+		colossus__job_spec__free_unpacked(spec, NULL);
+	if (raw)
+		PQfreemem(raw);
+	free(sx);
+}
+
+void rpc_job_show(struct rpc_req *r, const Colossus__Request *msg)
+{
+	uint64_t id = msg->show_job->job_id;
+	struct job *job = job_table_get(r->ctl->jobs, id);
+	struct show_ctx *sx;
+	char ids[24];
+	const char *vals[1] = { ids };
+	struct err e;
+
+	if (job) {
+		rpc_job_show_memory(r, job);
+		return;
+	}
+	/* Finished long ago: one indexed read, not a scan. */
+	sx = xmalloc(sizeof(*sx));
+	sx->r = r;
+	sx->id = id;
+	snprintf(ids, sizeof(ids), "%" PRIu64, id);
+	if (pgq_submit(r->ctl->db,
+		       "SELECT user_name, account, qos, name, state, reason, "
+		       "nodes, gpus_per_node, time_limit_sec, epoch, restarts, "
+		       "exit_code, extract(epoch from submit_time)::bigint, "
+		       "extract(epoch from start_time)::bigint, "
+		       "extract(epoch from end_time)::bigint, spec "
+		       "FROM jobs WHERE id = $1",
+		       1, vals, rpc_job_show_db_done, sx, &e) < 0) {
+		free(sx);
+		rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+			  "job %" PRIu64 " is not in memory and the database "
+			  "is unavailable: %s",
+			  id, e.msg);
+	}
+}

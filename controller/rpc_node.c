@@ -1,0 +1,277 @@
+/*
+ * Handlers for agents (register, heartbeat, rank exits) and for listing
+ * nodes.  An agent speaks only for the node named in its certificate
+ * (DESIGN invariant 6); a simulator certificate, accepted only when the
+ * controller is configured for benchmarks, may name any node.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hostlist.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "controller/alloc.h"
+#include "controller/cluster.h"
+#include "controller/ctl.h"
+#include "controller/gang.h"
+#include "controller/node.h"
+#include "controller/peer.h"
+#include "controller/rpc.h"
+
+static void rpc_node_take_inventory(struct node *n, struct peer *p,
+				    const Colossus__NodeInventory *inv)
+{
+	const char *addr = inv && inv->address && *inv->address ? inv->address
+								 : NULL;
+	char peer_ip[64];
+
+	if (!addr) {
+		/* Fall back to the address the connection came from. */
+		char *colon;
+
+		snprintf(peer_ip, sizeof(peer_ip), "%s", p->addr);
+		colon = strrchr(peer_ip, ':');
+		if (colon)
+			*colon = '\0';
+		addr = peer_ip;
+	}
+	if (util_strlcpy(n->address, addr, sizeof(n->address)) < 0)
+		n->address[0] = '\0';
+	if (inv) {
+		if (inv->boot_id &&
+		    util_strlcpy(n->boot_id, inv->boot_id,
+				 sizeof(n->boot_id)) < 0)
+			n->boot_id[0] = '\0';
+		n->agent_gpus = (unsigned)inv->n_gpus;
+	}
+}
+
+static bool rpc_node_inventory_valid(const Colossus__NodeInventory *inv,
+				     char *why, size_t len)
+{
+	if (!inv)
+		return true;
+	if (inv->n_gpus > NODE_MAX_GPUS) {
+		snprintf(why, len, "inventory lists %zu GPUs (at most %d)",
+			 inv->n_gpus, NODE_MAX_GPUS);
+		return false;
+	}
+	for (size_t i = 0; i < inv->n_gpus; i++) {
+		const Colossus__GpuInfo *g = inv->gpus[i];
+
+		if (g->index >= NODE_MAX_GPUS || !g->uuid ||
+		    strlen(g->uuid) > 95 || !g->model ||
+		    strlen(g->model) > 63 ||
+		    (g->pci_bus_id && strlen(g->pci_bus_id) > 31) ||
+		    (g->serial && strlen(g->serial) > 31)) {
+			snprintf(why, len, "inventory GPU %zu is malformed", i);
+			return false;
+		}
+	}
+	if ((inv->boot_id && strlen(inv->boot_id) > 63) ||
+	    (inv->address && strlen(inv->address) > 63)) {
+		snprintf(why, len, "inventory boot id or address too long");
+		return false;
+	}
+	return true;
+}
+
+void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const Colossus__RegisterNode *m = msg->register_node;
+	struct ctl *ctl = r->ctl;
+	struct peer *p = r->peer;
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__RegisterNodeReply reply = COLOSSUS__REGISTER_NODE_REPLY__INIT;
+	Colossus__WorkloadRef **fence = NULL;
+	const char *name;
+	struct node *n;
+	size_t nfence;
+	char why[160];
+
+	if (p->id.role == TLS_ROLE_SIM) {
+		name = m->node;
+	} else {
+		name = p->id.name;
+		if (m->node && *m->node && strcmp(m->node, p->id.name)) {
+			char esc[80];
+
+			log_warn("conn %s: certificate for node %s tried to "
+				 "register as %s",
+				 p->addr, p->id.name,
+				 log_escape(m->node, esc, sizeof(esc)));
+			rpc_error(r, COLOSSUS__STATUS__STATUS_PERMISSION,
+				  "certificate is for node '%s', not '%s'",
+				  p->id.name, esc);
+			rpcconn_close(p->conn, "node identity mismatch");
+			return;
+		}
+	}
+	if (!name || !*name || !(n = cluster_node(ctl->cluster, name))) {
+		char esc[80];
+
+		rpc_error(r, COLOSSUS__STATUS__STATUS_NOT_FOUND,
+			  "unknown node '%s': add it to the topology first",
+			  log_escape(name ? name : "", esc, sizeof(esc)));
+		rpcconn_close(p->conn, "unknown node");
+		return;
+	}
+	if (p->node && p->node != n) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "this connection is already registered as %s",
+			  p->node->name);
+		return;
+	}
+	if (!rpc_node_inventory_valid(m->inventory, why, sizeof(why))) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "%s", why);
+		return;
+	}
+	if (n->peer && n->peer != p) {
+		struct peer *old = n->peer;
+
+		log_info("node=%s: new agent connection replaces %s", n->name,
+			 old->addr);
+		node_disconnected(ctl, n, old, "replaced");
+		rpcconn_close(old->conn, "replaced by a newer connection");
+	}
+	n->peer = p;
+	p->node = n;
+	rpc_node_take_inventory(n, p, m->inventory);
+	nfence = gang_reconcile(ctl, n, m->workloads, m->n_workloads, true,
+				&fence);
+	node_mark_up(ctl, n);
+	if (m->inventory)
+		node_persist_inventory(ctl, n, m->inventory);
+	log_info("node=%s registered from %s: %zu GPUs, %zu workloads, %zu "
+		 "fenced",
+		 n->name, p->addr, m->inventory ? m->inventory->n_gpus : 0,
+		 m->n_workloads, nfence);
+	reply.heartbeat_interval_ms =
+		(uint32_t)ctl->cfg.heartbeat_interval_sec * 1000;
+	reply.lease_ms = (uint32_t)ctl->cfg.lease_sec * 1000;
+	reply.n_fence = nfence;
+	reply.fence = fence;
+	reply.controller_id = ctl->id;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_REGISTER_NODE;
+	resp.register_node = &reply;
+	rpc_respond(r, &resp);
+	for (size_t i = 0; i < nfence; i++)
+		free(fence[i]);
+	free(fence);
+	ctl_sched_soon(ctl);
+}
+
+void rpc_node_heartbeat(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const Colossus__Heartbeat *m = msg->heartbeat;
+	struct node *n = r->peer->node;
+	struct ctl *ctl = r->ctl;
+
+	if (!n) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "heartbeat before registration");
+		return;
+	}
+	ctl->stats.heartbeats++;
+	if (n->state != NODE_UP)
+		node_mark_up(ctl, n);
+	else
+		node_renew_lease(ctl, n);
+	gang_reconcile(ctl, n, m->workloads, m->n_workloads, false, NULL);
+	rpc_ok(r);
+}
+
+void rpc_node_rank_exits(struct rpc_req *r, const Colossus__Request *msg)
+{
+	struct node *n = r->peer->node;
+
+	if (!n) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+			  "rank exits before registration");
+		return;
+	}
+	node_renew_lease(r->ctl, n);
+	gang_rank_exits(r->ctl, n, msg->rank_exits);
+	rpc_ok(r);
+}
+
+static bool rpc_node_is_problem(const struct node *n)
+{
+	return n->state != NODE_UP || n->admin_state != ADMIN_NONE ||
+	       n->health != HEALTH_OK || n->rack->admin_state != ADMIN_NONE;
+}
+
+void rpc_node_list(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const Colossus__ListNodes *m = msg->list_nodes;
+	struct ctl *ctl = r->ctl;
+	int total = cluster_nnodes(ctl->cluster);
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__ListNodesReply reply = COLOSSUS__LIST_NODES_REPLY__INIT;
+	Colossus__NodeInfo *infos, **ptrs;
+	uint64_t *jobs;
+	struct hostlist *want = NULL;
+	struct node **sel;
+	size_t nsel = 0;
+	struct err e;
+
+	if (m->n_names) {
+		want = hostlist_create();
+		for (size_t i = 0; i < m->n_names; i++) {
+			if (hostlist_parse(want, m->names[i], 200000, &e) < 0) {
+				hostlist_destroy(want);
+				rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
+					  "bad node list: %s", e.msg);
+				return;
+			}
+		}
+	}
+	sel = xcalloc((size_t)total + 1, sizeof(*sel));
+	if (want) {
+		for (size_t i = 0; i < hostlist_count(want); i++) {
+			struct node *n = cluster_node(ctl->cluster,
+						      hostlist_nth(want, i));
+
+			if (!n) {
+				char esc[80];
+
+				log_escape(hostlist_nth(want, i), esc,
+					   sizeof(esc));
+				hostlist_destroy(want);
+				free(sel);
+				rpc_error(r, COLOSSUS__STATUS__STATUS_NOT_FOUND,
+					  "unknown node '%s'", esc);
+				return;
+			}
+			if (!m->problems_only || rpc_node_is_problem(n))
+				sel[nsel++] = n;
+		}
+		hostlist_destroy(want);
+	} else {
+		for (int i = 0; i < total; i++) {
+			struct node *n = cluster_node_at(ctl->cluster, i);
+
+			if (!m->problems_only || rpc_node_is_problem(n))
+				sel[nsel++] = n;
+		}
+	}
+	infos = xcalloc(nsel + 1, sizeof(*infos));
+	ptrs = xcalloc(nsel + 1, sizeof(*ptrs));
+	jobs = xcalloc((nsel + 1) * NODE_MAX_ALLOCS, sizeof(*jobs));
+	for (size_t i = 0; i < nsel; i++) {
+		colossus__node_info__init(&infos[i]);
+		node_to_info(sel[i], &infos[i], jobs + i * NODE_MAX_ALLOCS);
+		ptrs[i] = &infos[i];
+	}
+	reply.n_nodes = nsel;
+	reply.nodes = ptrs;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_LIST_NODES;
+	resp.list_nodes = &reply;
+	rpc_respond(r, &resp);
+	free(infos);
+	free(ptrs);
+	free(jobs);
+	free(sel);
+}

@@ -1,0 +1,112 @@
+/*
+ * The controller's configuration table.  docs/config.md is checked
+ * against this table by a test, so every key here is documented there.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "controller/settings.h"
+
+#define O(f) offsetof(struct ctl_config, f)
+#define R CFG_RELOADABLE
+
+const struct cfg_opt ctl_config_table[] = {
+	{ "controller", "listen", CFG_STR, O(listen), "127.0.0.1:6817", 0, 0, 0,
+	  "address (host:port) agents and clients connect to" },
+	{ "controller", "http_listen", CFG_STR, O(http_listen), "", 0, 0, 0,
+	  "address for the HTTP endpoint (/metrics, rack map); empty = off" },
+	{ "controller", "id", CFG_STR, O(id), "", 0, 0, 0,
+	  "name of this controller in logs and HA status (default: hostname)" },
+	{ "controller", "log_level", CFG_LOGLEVEL, O(log_level), "info", R, 0,
+	  0, "err, warn, info or debug" },
+	{ "controller", "debug", CFG_STR, O(debug), "", R, 0, 0,
+	  "debug subsystems: rpc,db,sched,node,tls,health,launch or all" },
+	{ "controller", "syslog", CFG_BOOL, O(syslog), "false", 0, 0, 0,
+	  "log to syslog instead of stderr" },
+	{ "tls", "ca_file", CFG_STR, O(ca_file), "", CFG_REQUIRED, 0, 0,
+	  "CA certificate that signs every agent, user and controller" },
+	{ "tls", "cert_file", CFG_STR, O(cert_file), "", CFG_REQUIRED, 0, 0,
+	  "this controller's certificate (OU=controller)" },
+	{ "tls", "key_file", CFG_STR, O(key_file), "", CFG_REQUIRED, 0, 0,
+	  "this controller's private key" },
+	{ "tls", "crl_file", CFG_STR, O(crl_file), "", R, 0, 0,
+	  "certificate revocation list (PEM); reloaded on SIGHUP" },
+	{ "tls", "allow_tls12", CFG_BOOL, O(allow_tls12), "false", 0, 0, 0,
+	  "accept TLS 1.2 (strong ciphers only) as well as TLS 1.3" },
+	{ "database", "conninfo", CFG_STR, O(db), "", 0, 0, 0,
+	  "libpq connection string; empty = PGHOST/PGDATABASE/... from the "
+	  "environment" },
+	{ "nodes", "heartbeat_interval", CFG_DURATION,
+	  O(heartbeat_interval_sec), "3s", 0, 1, 60,
+	  "how often agents send heartbeats" },
+	{ "nodes", "lease", CFG_DURATION, O(lease_sec), "10s", 0, 2, 3600,
+	  "a node silent for this long is down and its jobs requeued" },
+	{ "jobs", "prepare_timeout", CFG_DURATION, O(prepare_timeout_sec),
+	  "30s", R, 1, 3600,
+	  "every node of a gang must be prepared within this time" },
+	{ "jobs", "kill_grace", CFG_DURATION, O(kill_grace_sec), "10s", R, 0,
+	  3600, "time between SIGTERM and SIGKILL when a job is stopped" },
+	{ "jobs", "max_restarts", CFG_INT, O(max_restarts), "3", R, 0, 1000,
+	  "default infrastructure requeues per job before it fails" },
+	{ "jobs", "default_time_limit", CFG_DURATION,
+	  O(default_time_limit_sec), "0", R, 0, 0,
+	  "time limit of jobs that give none; 0 = unlimited" },
+	{ "jobs", "max_time_limit", CFG_DURATION, O(max_time_limit_sec), "0",
+	  R, 0, 0, "largest time limit a job may ask for; 0 = no cap" },
+	{ "jobs", "finished_retention", CFG_DURATION,
+	  O(finished_retention_sec), "1h", R, 0, 0,
+	  "how long finished jobs stay in memory for listings" },
+	{ "jobs", "allow_root", CFG_BOOL, O(allow_root_jobs), "false", R, 0,
+	  0, "let jobs run as root (a user certificate named root)" },
+	{ "jobs", "requeue_backoff", CFG_DURATION, O(requeue_backoff_sec),
+	  "1s", R, 0, 3600,
+	  "wait before a requeued job may start again (doubles per restart)" },
+	{ "scheduler", "interval", CFG_DURATION, O(sched_interval_sec), "1s",
+	  R, 1, 60, "a scheduling pass runs at least this often" },
+	{ "scheduler", "submit_batch_max", CFG_INT, O(submit_batch_max),
+	  "2000", R, 1, 100000,
+	  "most submissions committed in one database transaction" },
+	{ "limits", "max_frame_kib", CFG_INT, O(max_frame_kib), "4096", 0, 16,
+	  65536, "largest protocol frame accepted, in KiB" },
+	{ "limits", "max_connections", CFG_INT, O(max_connections), "60000",
+	  R, 1, 1000000, "connections beyond this are refused" },
+	{ "limits", "max_pending_per_conn", CFG_INT, O(max_pending_per_conn),
+	  "64", R, 1, 100000,
+	  "requests a client may have unanswered at once" },
+	{ "limits", "handshake_timeout", CFG_DURATION,
+	  O(handshake_timeout_sec), "10s", R, 1, 300,
+	  "a TLS handshake must finish within this time" },
+	{ "limits", "client_idle_timeout", CFG_DURATION,
+	  O(client_idle_timeout_sec), "5m", R, 1, 0,
+	  "a client connection idle this long is closed" },
+	{ "limits", "allow_simulator", CFG_BOOL, O(allow_simulator), "false",
+	  0, 0, 0,
+	  "accept OU=sim certificates speaking for any node (benchmarks only)" },
+	CFG_END,
+};
+
+int ctl_config_load(struct ctl_config *cfg, const char *path, struct err *e)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (cfg_defaults(ctl_config_table, cfg, e) < 0)
+		return -1;
+	if (path && cfg_load_file(ctl_config_table, cfg, path, e) < 0)
+		return -1;
+	if (cfg_check_required(ctl_config_table, cfg, e) < 0)
+		return err_prefix(e, "%s", path ? path : "configuration");
+	if (cfg->lease_sec <= cfg->heartbeat_interval_sec)
+		return err_set(e,
+			       "%s: [nodes] lease (%llus) must be longer than "
+			       "heartbeat_interval (%llus)",
+			       path ? path : "configuration",
+			       (unsigned long long)cfg->lease_sec,
+			       (unsigned long long)cfg->heartbeat_interval_sec);
+	return 0;
+}
+
+void ctl_config_free(struct ctl_config *cfg)
+{
+	cfg_free(ctl_config_table, cfg);
+}

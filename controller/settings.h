@@ -1,0 +1,63 @@
+/*
+ * The controller's configuration: one struct, one table (config.c) that
+ * the parser, --dump-config, SIGHUP reload and docs/config.md all use.
+ */
+#ifndef CONTROLLER_SETTINGS_H
+#define CONTROLLER_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/cfg.h"
+
+struct ctl_config {
+	/* [controller] */
+	char *listen;		  /* host:port for agents and clients        */
+	char *http_listen;	  /* host:port for /metrics; "" = off        */
+	char *id;		  /* this controller's name (default hostname) */
+	int log_level;
+	char *debug;		  /* subsystem debug flags                   */
+	bool syslog;
+	/* [tls] */
+	char *ca_file;
+	char *cert_file;
+	char *key_file;
+	char *crl_file;
+	bool allow_tls12;
+	/* [database] */
+	char *db;		  /* libpq connection string                 */
+	/* [nodes] */
+	uint64_t heartbeat_interval_sec;
+	uint64_t lease_sec;
+	/* [jobs] */
+	uint64_t prepare_timeout_sec;
+	uint64_t kill_grace_sec;
+	int64_t max_restarts;
+	uint64_t default_time_limit_sec;
+	uint64_t max_time_limit_sec;
+	uint64_t finished_retention_sec;
+	bool allow_root_jobs;
+	int64_t requeue_backoff_sec;
+	/* [scheduler] */
+	uint64_t sched_interval_sec;
+	int64_t submit_batch_max;
+	/* [limits] */
+	int64_t max_frame_kib;
+	int64_t max_connections;
+	int64_t max_pending_per_conn;
+	uint64_t handshake_timeout_sec;
+	uint64_t client_idle_timeout_sec;
+	bool allow_simulator;
+};
+
+extern const struct cfg_opt ctl_config_table[];
+
+/*
+ * Load defaults, then path (unless NULL), then validate cross-field rules
+ * (lease longer than the heartbeat interval, ...).  Returns 0 or -1 with e.
+ */
+int ctl_config_load(struct ctl_config *cfg, const char *path, struct err *e)
+	MUSTCHECK;
+void ctl_config_free(struct ctl_config *cfg);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * Group commit of job submissions.  See submitq.h.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hmap.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "controller/ctl.h"
+#include "controller/job.h"
+#include "controller/rpc.h"
+#include "controller/submitq.h"
+
+#define SUBMIT_COLS 13
+
+struct submit_item {
+	struct rpc_req *r; /* NULL for jobs in limbo */
+	struct job *job;
+	struct submit_item *next;
+};
+
+struct submit_batch {
+	struct submitq *q;
+	struct submit_item *items;
+	int n;
+};
+
+struct submitq {
+	struct ctl *ctl;
+	struct submit_item *head, *tail;
+	int queued;
+	struct event *flush_ev;
+	struct submit_item *limbo;
+	/* hash(user, key) -> job (committed or in flight); hits are checked
+	 * against the job's own user and key. */
+	struct hmap *keys;
+};
+
+static uint64_t submitq_keyhash(const char *user, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *p = user; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	h = (h ^ 0x1f) * 0x100000001b3ull;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h;
+}
+
+void submitq_remember_key(struct submitq *q, struct job *job)
+{
+	if (job->submit_key)
+		hmap_put(q->keys, submitq_keyhash(job->user, job->submit_key),
+			 job);
+}
+
+struct job *submitq_find_key(struct submitq *q, const char *user,
+			     const char *key, int *in_flight)
+{
+	struct job *job = hmap_get(q->keys, submitq_keyhash(user, key));
+
+	if (job && (!job->submit_key || strcmp(job->user, user) ||
+		    strcmp(job->submit_key, key)))
+		job = NULL;
+	*in_flight = job && !job_table_get(q->ctl->jobs, job->id);
+	return job;
+}
+
+void submitq_forget_key(struct submitq *q, const struct job *job)
+{
+	uint64_t h;
+
+	if (!job->submit_key)
+		return;
+	h = submitq_keyhash(job->user, job->submit_key);
+	if (hmap_get(q->keys, h) == job)
+		hmap_del(q->keys, h);
+}
+
+static void submitq_reply(struct rpc_req *r, uint64_t id)
+{
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__SubmitJobReply reply = COLOSSUS__SUBMIT_JOB_REPLY__INIT;
+
+	reply.job_id = id;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_SUBMIT_JOB;
+	resp.submit_job = &reply;
+	rpc_respond(r, &resp);
+}
+
+static void submitq_accept(struct submitq *q, struct job *job)
+{
+	struct ctl *ctl = q->ctl;
+
+	job_table_add(ctl->jobs, job);
+	ctl->stats.jobs_submitted++;
+	log_info("job=%" PRIu64 " submitted user=%s nodes=%u gpus_per_node=%u "
+		 "state=%s",
+		 job->id, job->user, job->nodes, job->gpus_per_node,
+		 job_state_name(job->state));
+}
+
+static void submitq_free_items(struct submit_item *it)
+{
+	while (it) {
+		struct submit_item *next = it->next;
+
+		free(it);
+		it = next;
+	}
+}
+
+static void submitq_batch_done(const struct pgq_result *res, void *arg)
+{
+	struct submit_batch *b = arg;
+	struct submitq *q = b->q;
+	struct submit_item *it, *next;
+
+	for (it = b->items; it; it = next) {
+		next = it->next;
+		if (res->ok) {
+			submitq_accept(q, it->job);
+			submitq_reply(it->r, it->job->id);
+			free(it);
+		} else if (res->lost) {
+			/* Unknown outcome: park until the database is back. */
+			rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+				  "database connection lost while recording "
+				  "job %" PRIu64 "; retry with the same "
+				  "command (it is safe)",
+				  it->job->id);
+			it->r = NULL;
+			it->next = q->limbo;
+			q->limbo = it;
+		} else {
+			rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+				  "job not recorded: %s", res->error);
+			submitq_forget_key(q, it->job);
+			job_destroy(it->job);
+			free(it);
+		}
+	}
+	if (res->ok)
+		ctl_sched_soon(q->ctl);
+	free(b);
+}
+
+/* Append "$a,$b,...,to_timestamp($x),..." for one row. */
+static size_t submitq_row_sql(char *sql, size_t cap, size_t used, int row)
+{
+	int b = row * SUBMIT_COLS;
+
+	return used + (size_t)snprintf(
+		sql + used, cap - used,
+		"%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,"
+		"to_timestamp($%d),$%d)",
+		row ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7,
+		b + 8, b + 9, b + 10, b + 11, b + 12, b + 13);
+}
+
+static char *submitq_hex(const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *s = xmalloc(2 * n + 3);
+
+	s[0] = '\\';
+	s[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		s[2 + 2 * i] = hex[p[i] >> 4];
+		s[3 + 2 * i] = hex[p[i] & 15];
+	}
+	s[2 + 2 * n] = '\0';
+	return s;
+}
+
+static void submitq_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct submitq *q = arg;
+	struct ctl *ctl = q->ctl;
+
+	(void)fd;
+	(void)what;
+	while (q->head) {
+		int max = (int)ctl->cfg.submit_batch_max;
+		int n = 0, cols = SUBMIT_COLS;
+		struct submit_batch *b = xcalloc(1, sizeof(*b));
+		struct submit_item *it, *last = NULL;
+		size_t cap, used;
+		char *sql;
+		char **vals;
+		struct err e;
+
+		/* Take up to max queued submissions. */
+		b->q = q;
+		b->items = q->head;
+		for (it = q->head; it && n < max; it = it->next) {
+			last = it;
+			n++;
+		}
+		q->head = last->next;
+		if (!q->head)
+			q->tail = NULL;
+		last->next = NULL;
+		q->queued -= n;
+		b->n = n;
+		cap = 200 + (size_t)n * 120;
+		sql = xmalloc(cap);
+		used = (size_t)snprintf(sql, cap,
+					"INSERT INTO jobs (id, user_name, "
+					"account, qos, name, state, reason, "
+					"nodes, gpus_per_node, time_limit_sec, "
+					"spec, submit_time, submit_key) VALUES ");
+		vals = xcalloc((size_t)n * (size_t)cols, sizeof(char *));
+		n = 0;
+		for (it = b->items; it; it = it->next, n++) {
+			struct job *job = it->job;
+			char **v = vals + (size_t)n * (size_t)cols;
+
+			used = submitq_row_sql(sql, cap, used, n);
+			v[0] = xasprintf("%" PRIu64, job->id);
+			v[1] = xstrdup(job->user);
+			v[2] = xstrdup(job->account);
+			v[3] = xstrdup(job->qos);
+			v[4] = xstrdup(job->name);
+			v[5] = xstrdup(job_state_name(job->state));
+			v[6] = xstrdup(job->reason);
+			v[7] = xasprintf("%u", job->nodes);
+			v[8] = xasprintf("%u", job->gpus_per_node);
+			v[9] = xasprintf("%" PRIu64, job->time_limit_sec);
+			v[10] = submitq_hex(job->spec, job->spec_len);
+			v[11] = xasprintf("%" PRId64, job->submit_time);
+			v[12] = job->submit_key ? xstrdup(job->submit_key)
+						: NULL;
+		}
+		/* Parameters only: the SQL text holds no data. */
+		{
+			const char **cv = xcalloc((size_t)n * (size_t)cols,
+						  sizeof(char *));
+
+			for (int i = 0; i < n; i++)
+				for (int c = 0; c < cols; c++)
+					cv[i * cols + c] =
+						vals[(size_t)i * (size_t)cols +
+						     (size_t)c];
+			if (pgq_submit(ctl->db, sql, n * cols, cv,
+				       submitq_batch_done, b, &e) < 0) {
+				struct pgq_result res = { .ok = false,
+							  .error = e.msg };
+
+				submitq_batch_done(&res, b);
+			}
+			free(cv);
+		}
+		for (size_t i = 0; i < (size_t)n * (size_t)cols; i++)
+			free(vals[i]);
+		free(vals);
+		free(sql);
+	}
+}
+
+struct submitq *submitq_create(struct ctl *ctl)
+{
+	struct submitq *q = xcalloc(1, sizeof(*q));
+
+	q->ctl = ctl;
+	q->flush_ev = evtimer_new(ctl->base, submitq_flush_cb, q);
+	q->keys = hmap_create();
+	return q;
+}
+
+void submitq_destroy(struct submitq *q)
+{
+	struct submit_item *it;
+
+	if (!q)
+		return;
+	for (it = q->head; it; it = it->next) {
+		rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+			  "controller shutting down");
+		job_destroy(it->job);
+	}
+	submitq_free_items(q->head);
+	for (it = q->limbo; it; it = it->next)
+		job_destroy(it->job);
+	submitq_free_items(q->limbo);
+	event_free(q->flush_ev);
+	hmap_destroy(q->keys);
+	free(q);
+}
+
+void submitq_add(struct submitq *q, struct rpc_req *r, struct job *job)
+{
+	static const struct timeval zero = { 0, 0 };
+	struct submit_item *it = xcalloc(1, sizeof(*it));
+
+	it->r = r;
+	it->job = job;
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->queued++;
+	submitq_remember_key(q, job);
+	/* Everything that arrives before the loop comes round joins. */
+	event_add(q->flush_ev, &zero);
+}
+
+struct limbo_check {
+	struct submitq *q;
+	struct submit_item *items;
+};
+
+static void submitq_limbo_done(const struct pgq_result *r, void *arg)
+{
+	struct limbo_check *lc = arg;
+	struct submitq *q = lc->q;
+	struct submit_item *it, *next;
+	struct hmap *found = hmap_create();
+	int nfound = 0, nlost = 0;
+
+	if (!r->ok) {
+		/* Try again on the next reconnect. */
+		for (it = lc->items; it; it = next) {
+			next = it->next;
+			it->next = q->limbo;
+			q->limbo = it;
+		}
+		hmap_destroy(found);
+		free(lc);
+		return;
+	}
+	for (int i = 0; i < pgq_ntuples(r, 0); i++) {
+		const char *v = pgq_value(r, 0, i, 0);
+
+		if (v)
+			hmap_put(found, strtoull(v, NULL, 10), (void *)1);
+	}
+	for (it = lc->items; it; it = next) {
+		next = it->next;
+		if (hmap_get(found, it->job->id)) {
+			submitq_accept(q, it->job);
+			nfound++;
+		} else {
+			submitq_forget_key(q, it->job);
+			job_destroy(it->job);
+			nlost++;
+		}
+		free(it);
+	}
+	log_info("submit: resolved jobs of uncertain batches: %d recorded, %d "
+		 "not recorded",
+		 nfound, nlost);
+	hmap_destroy(found);
+	free(lc);
+	ctl_sched_soon(q->ctl);
+}
+
+void submitq_db_up(struct submitq *q)
+{
+	struct limbo_check *lc;
+	struct submit_item *it;
+	size_t cap = 16, used = 0;
+	char *arr;
+	const char *vals[1];
+	struct err e;
+
+	if (!q->limbo)
+		return;
+	arr = xmalloc(cap);
+	arr[used++] = '{';
+	for (it = q->limbo; it; it = it->next) {
+		char num[24];
+		int len = snprintf(num, sizeof(num), "%s%" PRIu64,
+				   used > 1 ? "," : "", it->job->id);
+
+		if (used + (size_t)len + 2 > cap) {
+			cap = (cap + (size_t)len) * 2;
+			arr = xrealloc(arr, cap);
+		}
+		memcpy(arr + used, num, (size_t)len);
+		used += (size_t)len;
+	}
+	arr[used++] = '}';
+	arr[used] = '\0';
+	lc = xcalloc(1, sizeof(*lc));
+	lc->q = q;
+	lc->items = q->limbo;
+	q->limbo = NULL;
+	vals[0] = arr;
+	if (pgq_submit(q->ctl->db,
+		       "SELECT id FROM jobs WHERE id = ANY($1::bigint[])", 1,
+		       vals, submitq_limbo_done, lc, &e) < 0) {
+		struct pgq_result r = { .ok = false, .error = e.msg };
+
+		submitq_limbo_done(&r, lc);
+	}
+	free(arr);
+}
