@@ -307,10 +307,17 @@ static void pgq_connect_failed(struct pgq *q)
 	pgq_schedule_retry(q);
 }
 
+static void pgq_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_sub(LOG_SUB_DB, "db notice: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 static void pgq_ready(struct pgq *q)
 {
 	int fd = PQsocket(q->conn);
 
+	PQsetNoticeProcessor(q->conn, pgq_notice, NULL);
 	if (PQsetnonblocking(q->conn, 1) != 0 ||
 	    PQenterPipelineMode(q->conn) != 1) {
 		pgq_connect_failed(q);

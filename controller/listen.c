@@ -178,6 +178,33 @@ static void listener_error_cb(struct evconnlistener *evl, void *arg)
 	log_err("accept: %s", evutil_socket_error_to_string(err));
 }
 
+/*
+ * Parse "host:port"; unlike evutil_parse_sockaddr_port, port 0 (any free
+ * port, as tests use) is accepted.
+ */
+static int listener_parse(const char *addr, struct sockaddr_storage *ss,
+			  int *sslen)
+{
+	const char *colon = strrchr(addr, ':');
+	char tmp[128];
+	bool zero;
+
+	if (!colon || strlen(addr) >= sizeof(tmp) - 2)
+		return -1;
+	zero = !strcmp(colon + 1, "0");
+	if (!zero)
+		return evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss,
+						  sslen);
+	snprintf(tmp, sizeof(tmp), "%.*s:1", (int)(colon - addr), addr);
+	if (evutil_parse_sockaddr_port(tmp, (struct sockaddr *)ss, sslen) < 0)
+		return -1;
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = 0;
+	return 0;
+}
+
 struct listener *listener_create(struct ctl *ctl, struct err *e)
 {
 	struct sockaddr_storage ss;
@@ -185,8 +212,7 @@ struct listener *listener_create(struct ctl *ctl, struct err *e)
 	struct listener *l;
 
 	memset(&ss, 0, sizeof(ss));
-	if (evutil_parse_sockaddr_port(ctl->cfg.listen, (struct sockaddr *)&ss,
-				       &sslen) < 0) {
+	if (listener_parse(ctl->cfg.listen, &ss, &sslen) < 0) {
 		err_set(e, "listen address '%s' is not a numeric host:port",
 			ctl->cfg.listen);
 		return NULL;

@@ -97,6 +97,13 @@ fail:
 	return err_prefix(e, "migration %s", m->name);
 }
 
+/* Server notices ("relation exists, skipping") go to the debug log. */
+static void migrate_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_sub(LOG_SUB_DB, "db notice: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 int migrate_run(const char *conninfo, struct err *e)
 {
 	const char *keys[] = { "dbname", "application_name", NULL };
@@ -111,6 +118,7 @@ int migrate_run(const char *conninfo, struct err *e)
 		PQfinish(conn);
 		return -1;
 	}
+	PQsetNoticeProcessor(conn, migrate_notice, NULL);
 	if (migrate_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
 			 e) < 0)
 		goto out;

@@ -35,19 +35,19 @@
 struct gpu_dev {
 	unsigned index;
 	char uuid[GPU_UUID_LEN];
-	char model[GPU_MODEL_LEN];	/* short name: "H100", "H200" */
+	char model[GPU_MODEL_LEN]; /* short name: "H100", "H200" */
 	uint64_t memory_mib;
 	char pci_bus_id[GPU_BUSID_LEN]; /* "00000000:18:00.0" */
 	int numa_node;			/* -1 if unknown */
 	char serial[GPU_SERIAL_LEN];
-	unsigned minor;			/* /dev/nvidia<minor> */
+	unsigned minor; /* /dev/nvidia<minor> */
 };
 
 struct gpu_inventory {
 	unsigned count;
 	struct gpu_dev gpus[GPU_MAX];
 	char driver_version[80];
-	char backend[16];  /* "nvml", "sim", "none" */
+	char backend[16]; /* "nvml", "sim", "none" */
 	/*
 	 * Empty when the backend works.  Otherwise why it gave no GPUs, e.g.
 	 * "libnvidia-ml.so.1 not found" or "NVML: driver/library version
@@ -116,14 +116,19 @@ struct gpu_sample {
 	unsigned sm_clock_max_mhz;
 	unsigned recovery_action; /* enum gpu_recovery_action */
 	unsigned processes;	  /* running compute processes */
+	/* Added: the GPU is gone (GPU_IS_LOST, "lost" command); valid is 0. */
+	bool lost;
+	int64_t time_ms; /* added: wall clock of the reading; 0 = none yet */
 };
 
 enum gpu_event_kind {
-	GPU_EVENT_XID = 1,	     /* code = XID number */
-	GPU_EVENT_DBE = 2,	     /* double-bit ECC error */
-	GPU_EVENT_GPU_LOST = 3,	     /* fallen off the bus / GPU_IS_LOST (== XID 79) */
-	GPU_EVENT_RECOVERY = 4,	     /* code = enum gpu_recovery_action */
-	GPU_EVENT_BACKEND_ERROR = 5, /* the backend itself failed; text says why */
+	GPU_EVENT_XID = 1, /* code = XID number */
+	GPU_EVENT_DBE = 2, /* double-bit ECC error */
+	/* Fallen off the bus / GPU_IS_LOST (== XID 79); code = 79. */
+	GPU_EVENT_GPU_LOST = 3,
+	GPU_EVENT_RECOVERY = 4, /* code = enum gpu_recovery_action */
+	/* The backend itself failed; text says why. */
+	GPU_EVENT_BACKEND_ERROR = 5,
 };
 
 enum gpu_event_source {
@@ -145,8 +150,13 @@ struct gpu_event {
 struct gpu_backend_cfg {
 	const char *kind;	  /* "nvml", "sim" or "none" */
 	const char *nvml_library; /* default "libnvidia-ml.so.1" */
-	const char *kmsg_path;	  /* default "/dev/kmsg"; "" = do not read */
-	unsigned poll_interval_ms;
+	/*
+	 * Kernel log to scan for XIDs.  NULL: "/dev/kmsg" for nvml, nothing
+	 * for sim and none (a simulated node must not pick up the host's
+	 * real faults); "" = do not read.
+	 */
+	const char *kmsg_path;
+	unsigned poll_interval_ms; /* telemetry poll; 0 = 5000 */
 	/* sim: */
 	const char *sim_model; /* default "H100" */
 	unsigned sim_gpus;     /* default 8 */
@@ -179,8 +189,10 @@ size_t gpu_backend_samples(struct gpu_backend *b, struct gpu_sample *out,
 /*
  * Fault injection and scripted readings (sim backend only), one command
  * per call, e.g. "xid 3 79", "temp 2 91", "ecc 0 dbe 1", "nvlink 1 down 4",
- * "remap 5 pending", "clear 3".  See docs/agent.md.  Returns 0 and writes
- * a short reply, or -1 with e set (unknown command, not the sim backend).
+ * "remap 5 pending", "clear 3".  See docs/gpu-backends.md.  Returns 0 and
+ * writes a short reply into e->msg (e may be NULL), or -1 with e set
+ * (unknown command, bad GPU index or number, not the sim backend).
+ * Events it raises are queued before it returns and wake the event fd.
  */
 int gpu_backend_command(struct gpu_backend *b, const char *line,
 			struct err *e) MUSTCHECK;

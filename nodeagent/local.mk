@@ -1,2 +1,22 @@
-# nodeagent/: colossus-nodeagent.
+# nodeagent/: colossus-nodeagent (and the shepherd, the same binary).
 include $(srcdir)/nodeagent/gpu.mk
+
+sbin_PROGRAMS += colossus-nodeagent
+noinst_LIBRARIES += libagent.a
+# Everything but main.c, so unit tests and the simulator link the modules.
+libagent_a_SOURCES = \
+	nodeagent/agent.h \
+	nodeagent/cgroup.c nodeagent/cgroup.h \
+	nodeagent/control.c nodeagent/control.h \
+	nodeagent/launch.c nodeagent/launch.h \
+	nodeagent/link.c nodeagent/link.h \
+	nodeagent/proctree.c nodeagent/proctree.h \
+	nodeagent/settings.c nodeagent/settings.h \
+	nodeagent/shepherd.c nodeagent/shepherd.h \
+	nodeagent/wlfiles.c nodeagent/wlfiles.h \
+	nodeagent/workload.c nodeagent/workload.h
+libagent_a_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+colossus_nodeagent_SOURCES = nodeagent/main.c
+colossus_nodeagent_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+colossus_nodeagent_LDADD = libagent.a libagentgpu.a $(COMMON_LIBS) \
+	$(DEP_LIBS) -lpthread
