@@ -1,0 +1,66 @@
+#!/bin/sh
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   1. install what is missing, build from a clean checkout,
+#   2. make check (unit and integration tests, real PostgreSQL, real TLS),
+#   3. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   4. make distcheck (tarball builds and installs; one quick test inside).
+# The last line is "N passed, N failed", counted from the TAP results.
+set -u
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+"$src/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+logs=""
+
+run_suite() { # name build_dir configure-flags...
+	name=$1 dir=$2; shift 2
+	echo "== $name: building in $dir"
+	rm -rf "$dir"
+	if ! "$src/scripts/build.sh" "$dir" "$@" >/dev/null; then
+		echo "== $name: BUILD FAILED"
+		"$src/scripts/build.sh" "$dir" "$@" 2>&1 | tail -30
+		status=1
+		return
+	fi
+	echo "== $name: make check"
+	if ! make -C "$dir" -s -j"$jobs" check >"$dir/check.out" 2>&1; then
+		status=1
+		grep -E '^(FAIL|ERROR|XPASS)' "$dir/check.out" || true
+		for f in $(grep -lE '^(not ok|Bail out)' $(find "$dir/tests" -name '*.log') 2>/dev/null); do
+			echo "---- $f"; grep -E '^(not ok|Bail out|#)' "$f" | head -40
+		done
+	fi
+	grep -E '^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):' "$dir/test-suite.log" | sed "s/^/   $name /"
+	logs="$logs $dir/test-suite.log"
+}
+
+run_suite plain "$src/build-ci"
+run_suite sanitizers "$src/build-ci-san" --enable-sanitizers
+
+echo "== distcheck"
+if make -C "$src/build-ci" -s distcheck TESTS="tests/unit/test_hostlist" \
+	>"$src/build-ci/distcheck.out" 2>&1; then
+	echo "   distcheck ok"
+	distcheck_ok=1
+else
+	tail -30 "$src/build-ci/distcheck.out"
+	distcheck_ok=0
+	status=1
+fi
+
+passed=0 failed=0
+for l in $logs; do
+	[ -f "$l" ] || { failed=$((failed + 1)); continue; }
+	p=$(sed -n 's/^# PASS: *//p' "$l" | head -1)
+	x=$(sed -n 's/^# XFAIL: *//p' "$l" | head -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$l" | head -1)
+	xp=$(sed -n 's/^# XPASS: *//p' "$l" | head -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$l" | head -1)
+	passed=$((passed + ${p:-0} + ${x:-0}))
+	failed=$((failed + ${f:-0} + ${xp:-0} + ${e:-0}))
+done
+[ "$distcheck_ok" -eq 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed"
+exit "$status"
