@@ -84,19 +84,36 @@ static void pgq_txn_free(struct pgq_txn *t)
 	free(t);
 }
 
+/*
+ * Copy a libpq message into dst as one line: libpq messages hold
+ * newlines and tabs ("...unexpectedly\n\tThis probably means..."), and a
+ * log line or an error reply must be a single line.
+ */
+static void pgq_one_line(char *dst, size_t len, const char *msg)
+{
+	size_t o = 0;
+	bool space = false;
+
+	for (const char *p = msg ? msg : ""; *p && o + 1 < len; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r' || *p == ' ') {
+			space = o > 0;
+			continue;
+		}
+		if (space && o + 2 < len)
+			dst[o++] = ' ';
+		space = false;
+		dst[o++] = *p;
+	}
+	dst[o] = '\0';
+}
+
 static void pgq_set_error(struct pgq *q, const char *msg)
 {
-	size_t n;
+	char tmp[sizeof(q->last_error)];
 
-	if (util_strlcpy(q->last_error, msg ? msg : "", sizeof(q->last_error)) <
-	    0) {
-		/* truncated */
-	}
-	/* libpq messages end with a newline; logs want one line. */
-	n = strlen(q->last_error);
-	while (n > 0 &&
-	       (q->last_error[n - 1] == '\n' || q->last_error[n - 1] == ' '))
-		q->last_error[--n] = '\0';
+	/* msg may be q->last_error itself. */
+	pgq_one_line(tmp, sizeof(tmp), msg);
+	memcpy(q->last_error, tmp, sizeof(tmp));
 }
 
 static void pgq_complete(struct pgq *q, struct pgq_txn *t, bool lost)
@@ -140,16 +157,8 @@ static void pgq_record_error(struct pgq_txn *t, const PGresult *res)
 	t->failed = true;
 	msg = PQresultErrorMessage(res);
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (util_strlcpy(t->error, msg && *msg ? msg : "statement failed",
-			 sizeof(t->error)) < 0) {
-		/* truncated */
-	}
-	{
-		size_t n = strlen(t->error);
-
-		while (n > 0 && t->error[n - 1] == '\n')
-			t->error[--n] = '\0';
-	}
+	pgq_one_line(t->error, sizeof(t->error),
+		     msg && *msg ? msg : "statement failed");
 	if (state &&
 	    util_strlcpy(t->sqlstate, state, sizeof(t->sqlstate)) < 0) {
 		/* sqlstates are 5 characters */

@@ -250,9 +250,12 @@ int rpcconn_request(struct rpcconn *c, Colossus__Request *req,
 	p->cb = cb;
 	p->arg = arg;
 	p->timer = evtimer_new(c->base, rpcconn_pending_timeout_cb, p);
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(p->timer, &tv);
+	/* 0 = no timeout: only the connection's loss ends the wait. */
+	if (timeout_ms) {
+		tv.tv_sec = timeout_ms / 1000;
+		tv.tv_usec = (timeout_ms % 1000) * 1000;
+		evtimer_add(p->timer, &tv);
+	}
 	p->next = &c->pending;
 	p->prev = c->pending.prev;
 	c->pending.prev->next = p;

@@ -76,7 +76,7 @@ void rpcconn_unref(struct rpcconn *c);
 
 /*
  * Send a request and call cb once with its response, a timeout, or the
- * connection's loss.  The id is assigned here.  Returns 0, or -1 with e
+ * connection's loss (timeout_ms 0: no timeout).  The id is assigned here.  Returns 0, or -1 with e
  * set when it could not be queued (closed, too many pending, too big); cb
  * is then never called.
  */

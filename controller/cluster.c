@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "common/hmap.h"
@@ -23,6 +25,8 @@ struct cluster {
 	struct smap *hall_names, *pod_names, *rack_names, *node_names;
 	struct hmap *node_ids;
 	uint64_t generation;
+	char models[64][32];
+	int nmodels;
 };
 
 struct cluster *cluster_create(void)
@@ -55,10 +59,14 @@ void cluster_destroy(struct cluster *c)
 		free(c->racks[i]->reason);
 		free(c->racks[i]);
 	}
-	for (int i = 0; i < c->npods; i++)
+	for (int i = 0; i < c->npods; i++) {
+		free(c->pods[i]->racks);
 		free(c->pods[i]);
-	for (int i = 0; i < c->nhalls; i++)
+	}
+	for (int i = 0; i < c->nhalls; i++) {
+		free(c->halls[i]->pods);
 		free(c->halls[i]);
+	}
 	free(c->halls);
 	free(c->pods);
 	free(c->racks);
@@ -132,6 +140,8 @@ struct pod *cluster_add_pod(struct cluster *c, int id, const char *name,
 	memcpy(p->name, name, strlen(name) + 1);
 	p->hall = h;
 	p->index = c->npods;
+	h->pods = xreallocarray(h->pods, (size_t)h->npods + 1, sizeof(*h->pods));
+	h->pods[h->npods++] = p;
 	CLUSTER_PUSH(c->pods, c->npods, c->cap_pods, p);
 	smap_put(c->pod_names, p->name, p);
 	c->generation++;
@@ -158,7 +168,11 @@ struct rack *cluster_add_rack(struct cluster *c, int id, const char *name,
 	r->id = id;
 	memcpy(r->name, name, strlen(name) + 1);
 	r->pod = p;
+	r->model_id = -1;
 	r->index = c->nracks;
+	p->racks = xreallocarray(p->racks, (size_t)p->nracks + 1,
+				 sizeof(*p->racks));
+	p->racks[p->nracks++] = r;
 	CLUSTER_PUSH(c->racks, c->nracks, c->cap_racks, r);
 	smap_put(c->rack_names, r->name, r);
 	c->generation++;
@@ -194,16 +208,20 @@ struct node *cluster_add_node(struct cluster *c, int id, const char *name,
 	n->rack = r;
 	n->slot = slot;
 	n->gpus = gpus;
-	if (util_strlcpy(n->gpu_model, model ? model : "", sizeof(n->gpu_model)) <
-	    0) {
+	if (!model || strlen(model) >= sizeof(n->gpu_model)) {
 		free(n);
-		err_set(e, "node '%s': GPU model name too long", name);
+		err_set(e, "node '%s': GPU model name missing or too long", name);
 		return NULL;
 	}
+	cluster_set_node_model(c, n, model);
+	n->block_from = INT64_MAX;
 	CLUSTER_PUSH(c->nodes, c->nnodes, c->cap_nodes, n);
 	cap = r->nnodes;
 	r->nodes = xreallocarray(r->nodes, (size_t)cap + 1, sizeof(*r->nodes));
 	r->nodes[r->nnodes++] = n;
+	r->cap.nodes++;
+	r->pod->cap.nodes++;
+	r->pod->hall->cap.nodes++;
 	smap_put(c->node_names, n->name, n);
 	hmap_put(c->node_ids, (uint64_t)id, n);
 	c->generation++;
@@ -244,7 +262,142 @@ void cluster_finish(struct cluster *c)
 	for (int i = 0; i < c->nracks; i++)
 		qsort(c->racks[i]->nodes, (size_t)c->racks[i]->nnodes,
 		      sizeof(struct node *), cluster_rack_node_cmp);
+	cluster_update_models(c);
+	cluster_recount(c);
 	c->generation++;
+}
+
+int cluster_model_id(struct cluster *c, const char *model)
+{
+	for (int i = 0; i < c->nmodels; i++)
+		if (!strcasecmp(c->models[i], model))
+			return i;
+	if (c->nmodels == (int)ARRAY_SIZE(c->models))
+		return (int)ARRAY_SIZE(c->models) - 1; /* shared overflow id */
+	snprintf(c->models[c->nmodels], sizeof(c->models[0]), "%s", model);
+	return c->nmodels++;
+}
+
+int cluster_model_lookup(const struct cluster *c, const char *model)
+{
+	for (int i = 0; i < c->nmodels; i++)
+		if (!strcasecmp(c->models[i], model))
+			return i;
+	return -1;
+}
+
+const char *cluster_model_name(const struct cluster *c, int id)
+{
+	return id >= 0 && id < c->nmodels ? c->models[id] : "";
+}
+
+void cluster_set_node_model(struct cluster *c, struct node *n,
+			    const char *model)
+{
+	if (util_strlcpy(n->gpu_model, model, sizeof(n->gpu_model)) < 0)
+		n->gpu_model[sizeof(n->gpu_model) - 1] = '\0';
+	n->model_id = cluster_model_id(c, n->gpu_model);
+}
+
+void cluster_update_models(struct cluster *c)
+{
+	for (int i = 0; i < c->nracks; i++) {
+		struct rack *r = c->racks[i];
+
+		r->model_id = r->nnodes ? r->nodes[0]->model_id : -1;
+		r->min_gpus = r->nnodes ? r->nodes[0]->gpus : 0;
+		for (int k = 1; k < r->nnodes; k++) {
+			if (r->nodes[k]->model_id != r->model_id)
+				r->model_id = -1;
+			if (r->nodes[k]->gpus < r->min_gpus)
+				r->min_gpus = r->nodes[k]->gpus;
+		}
+	}
+}
+
+static int *capacity_field(struct capacity *cap, enum node_avail av)
+{
+	switch (av) {
+	case NODE_AV_OK:
+		return &cap->free_ok;
+	case NODE_AV_DEGRADED:
+		return &cap->free_degraded;
+	case NODE_AV_SPARE:
+		return &cap->free_spare;
+	case NODE_AV_PARTIAL:
+		return &cap->partial;
+	default:
+		return NULL;
+	}
+}
+
+static void capacity_move(struct node *n, enum node_avail from,
+			  enum node_avail to)
+{
+	struct capacity *caps[3] = { &n->rack->cap, &n->rack->pod->cap,
+				     &n->rack->pod->hall->cap };
+
+	for (int i = 0; i < 3; i++) {
+		int *f = capacity_field(caps[i], from);
+		int *t = capacity_field(caps[i], to);
+
+		if (f)
+			(*f)--;
+		if (t)
+			(*t)++;
+	}
+}
+
+static enum node_avail node_classify(const struct node *n)
+{
+	uint16_t all = (uint16_t)((1u << n->gpus) - 1);
+	uint16_t free = node_free_mask(n);
+
+	if (!node_schedulable(n) || n->gpus == 0 || free == 0)
+		return NODE_AV_NONE;
+	if (free != all)
+		return NODE_AV_PARTIAL;
+	if (n->spare)
+		return NODE_AV_SPARE;
+	if (n->health == HEALTH_DEGRADED)
+		return NODE_AV_DEGRADED;
+	return NODE_AV_OK;
+}
+
+void node_recount(struct node *n)
+{
+	enum node_avail now = node_classify(n);
+
+	if (now == n->av)
+		return;
+	capacity_move(n, (enum node_avail)n->av, now);
+	n->av = (uint8_t)now;
+}
+
+void cluster_recount(struct cluster *c)
+{
+	for (int i = 0; i < c->nhalls; i++) {
+		int nodes = c->halls[i]->cap.nodes;
+
+		memset(&c->halls[i]->cap, 0, sizeof(c->halls[i]->cap));
+		c->halls[i]->cap.nodes = nodes;
+	}
+	for (int i = 0; i < c->npods; i++) {
+		int nodes = c->pods[i]->cap.nodes;
+
+		memset(&c->pods[i]->cap, 0, sizeof(c->pods[i]->cap));
+		c->pods[i]->cap.nodes = nodes;
+	}
+	for (int i = 0; i < c->nracks; i++) {
+		int nodes = c->racks[i]->cap.nodes;
+
+		memset(&c->racks[i]->cap, 0, sizeof(c->racks[i]->cap));
+		c->racks[i]->cap.nodes = nodes;
+	}
+	for (int i = 0; i < c->nnodes; i++) {
+		c->nodes[i]->av = NODE_AV_NONE;
+		node_recount(c->nodes[i]);
+	}
 }
 
 struct hall *cluster_hall(const struct cluster *c, const char *name)
@@ -363,13 +516,18 @@ uint16_t node_free_mask(const struct node *n)
 
 int node_use_add(struct node *n, struct alloc *a, int part, uint16_t mask)
 {
-	if (n->nuses >= NODE_MAX_ALLOCS || (n->gpu_used & mask))
+	uint16_t all = (uint16_t)((1u << n->gpus) - 1);
+
+	/* A GPU is held by one incarnation at a time, and must exist. */
+	if (n->nuses >= NODE_MAX_ALLOCS || (mask & ~all) ||
+	    (mask & (n->gpu_used | n->gpu_fencing)))
 		return -1;
 	n->uses[n->nuses].alloc = a;
 	n->uses[n->nuses].part = part;
 	n->uses[n->nuses].gpu_mask = mask;
 	n->nuses++;
 	n->gpu_used |= mask;
+	node_recount(n);
 	return 0;
 }
 
@@ -379,6 +537,7 @@ void node_use_remove(struct node *n, struct alloc *a)
 		if (n->uses[i].alloc == a) {
 			n->gpu_used &= (uint16_t)~n->uses[i].gpu_mask;
 			n->uses[i] = n->uses[--n->nuses];
+			node_recount(n);
 			return;
 		}
 	}

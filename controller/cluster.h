@@ -40,10 +40,26 @@ enum health_state {
 	HEALTH_FAILED = 2,
 };
 
+/*
+ * Free capacity counters, kept current by node_recount() on every change
+ * to a node's usability, so placement works per rack instead of per node.
+ * free_ok: schedulable, healthy, not a hot spare, every GPU free.
+ */
+struct capacity {
+	int free_ok;
+	int free_degraded; /* same, but health DEGRADED          */
+	int free_spare;	   /* same, but a hot spare              */
+	int partial;	   /* schedulable, some GPUs used, some free */
+	int nodes;	   /* all nodes below                   */
+};
+
 struct hall {
 	int id;
 	int index;
 	char name[NAME_MAX_LEN];
+	struct capacity cap;
+	struct pod **pods;
+	int npods;
 };
 
 struct pod {
@@ -51,6 +67,9 @@ struct pod {
 	int index;
 	char name[NAME_MAX_LEN];
 	struct hall *hall;
+	struct capacity cap;
+	struct rack **racks;
+	int nracks;
 };
 
 struct rack {
@@ -63,6 +82,19 @@ struct rack {
 	char *reason;
 	struct node **nodes; /* by slot order */
 	int nnodes;
+	struct capacity cap;
+	int model_id; /* the one GPU model of its nodes; -1 if mixed */
+	unsigned min_gpus; /* fewest GPUs of any of its nodes */
+	int nblocked; /* scheduler scratch: nodes with a block_from set */
+};
+
+/* Which capacity counter a node is in (enum of struct capacity fields). */
+enum node_avail {
+	NODE_AV_NONE = 0,
+	NODE_AV_OK,
+	NODE_AV_DEGRADED,
+	NODE_AV_SPARE,
+	NODE_AV_PARTIAL,
 };
 
 /* One incarnation's use of a node. */
@@ -80,8 +112,14 @@ struct node {
 	int slot;
 	unsigned gpus;
 	char gpu_model[32];
+	int model_id; /* index in the cluster's model registry */
 	char **features;
 	int nfeatures;
+	bool spare;   /* hot spare: only replacement gangs use it */
+	uint8_t av;   /* enum node_avail it is counted in */
+	/* Scheduler scratch, valid during one pass: work placed here must
+	 * end by this time (reservations, the top job's shadow). */
+	int64_t block_from;
 
 	enum node_state state;
 	enum admin_state admin_state;
@@ -125,8 +163,26 @@ struct rack *cluster_add_rack(struct cluster *c, int id, const char *name,
 struct node *cluster_add_node(struct cluster *c, int id, const char *name,
 			      const char *rack, int slot, unsigned gpus,
 			      const char *model, struct err *e);
-/* Re-sort nodes into topology order after additions. */
+/* Re-sort nodes into topology order after additions; recount capacity. */
 void cluster_finish(struct cluster *c);
+/*
+ * A node's usability may have changed (state, drain, health, GPUs used,
+ * rack drain): move it to the right capacity counter.  Cheap; call it
+ * after every such change.
+ */
+void node_recount(struct node *n);
+/* Recount every node (after loading, and as a consistency check). */
+void cluster_recount(struct cluster *c);
+/* Small integer id of a GPU model name ("H100"), registering it. */
+int cluster_model_id(struct cluster *c, const char *model);
+const char *cluster_model_name(const struct cluster *c, int id);
+/* The id of a known model, or -1 (never registers). */
+int cluster_model_lookup(const struct cluster *c, const char *model);
+/* Set a node's model (name and id). */
+void cluster_set_node_model(struct cluster *c, struct node *n,
+			    const char *model);
+/* Recompute rack->model_id for every rack. */
+void cluster_update_models(struct cluster *c);
 
 struct hall *cluster_hall(const struct cluster *c, const char *name);
 struct pod *cluster_pod(const struct cluster *c, const char *name);

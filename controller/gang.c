@@ -431,6 +431,7 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 	m.script = lc.spec->script;
 	m.progress_timeout_sec = lc.spec->progress_timeout_sec;
 	m.allow_root = ctl->cfg.allow_root_jobs;
+	m.kill_grace_sec = (uint32_t)ctl->cfg.kill_grace_sec;
 	req.body_case = COLOSSUS__REQUEST__BODY_LAUNCH_JOB;
 	req.launch_job = &m;
 	for (int i = 0; i < a->nparts; i++) {
@@ -694,7 +695,10 @@ size_t gang_reconcile(struct ctl *ctl, struct node *n,
 		if (a->end == ALLOC_ENDING && !a->parts[i].kill_sent)
 			gang_send_kill(ctl, a, i);
 	}
-	n->gpu_fencing = fencing;
+	if (n->gpu_fencing != fencing) {
+		n->gpu_fencing = fencing;
+		node_recount(n);
+	}
 	/*
 	 * Expected parts the agent no longer holds.  Ranks report their
 	 * exits before their workload leaves the agent's list, so a part

@@ -162,9 +162,9 @@ static int jobspec_size(Colossus__JobSpec *spec,
 	if (lim->cluster_nodes && spec->nodes > lim->cluster_nodes)
 		return err_set(e, "job asks for %u nodes; the cluster has %u",
 			       spec->nodes, lim->cluster_nodes);
-	if (spec->gpus_per_node > 16)
-		return err_set(e, "%u GPUs per node (at most 16)",
-			       spec->gpus_per_node);
+	if (spec->gpus_per_node > whole)
+		return err_set(e, "%u GPUs per node, but nodes have %u",
+			       spec->gpus_per_node, whole);
 	if (spec->nodes > 1 && spec->gpus_per_node != whole)
 		return err_set(e, "multi-node jobs take whole nodes: GPUs per "
 			       "node must be %u, not %u",
@@ -199,6 +199,11 @@ int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
 			       (int)spec->within);
 	if (spec->time_limit_sec == 0)
 		spec->time_limit_sec = lim->default_time_limit;
+	/* No limit given and no default: the site cap is the limit, as a
+	 * partition's MaxTime is in Slurm; 0 (unlimited) must not slip past
+	 * a cap. */
+	if (spec->time_limit_sec == 0)
+		spec->time_limit_sec = lim->max_time_limit;
 	if (lim->max_time_limit && spec->time_limit_sec > lim->max_time_limit)
 		return err_set(e, "time limit of %llu s exceeds the site maximum "
 			       "of %llu s",

@@ -302,7 +302,7 @@ static int ctl_parse_args(struct ctl *ctl, int argc, char **argv,
 		}
 	}
 	free(sets);
-	if (cfg_check_required(ctl_config_table, &ctl->cfg, &e) < 0) {
+	if (!*dump && cfg_check_required(ctl_config_table, &ctl->cfg, &e) < 0) {
 		fprintf(stderr, "colossus-controller: %s\n", e.msg);
 		return -1;
 	}

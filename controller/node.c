@@ -111,6 +111,7 @@ void node_mark_up(struct ctl *ctl, struct node *n)
 	if (was == NODE_UP)
 		return;
 	n->state = NODE_UP;
+	node_recount(n);
 	log_info("node=%s state=up from=%s", n->name, node_state_name(was));
 	if (was == NODE_DOWN)
 		ctl_event(ctl, "node_up", "info", "controller", 0, n->id,
@@ -124,12 +125,14 @@ void node_mark_down(struct ctl *ctl, struct node *n, const char *reason)
 	if (n->state == NODE_DOWN)
 		return;
 	n->state = NODE_DOWN;
+	node_recount(n);
 	log_warn("node=%s state=down reason=\"%s\"", n->name, reason);
 	ctl_event(ctl, "node_down", "warning", "controller", 0, n->id,
 		  n->rack->id, reason);
 	node_persist(ctl, n);
 	/* Its stale-workload GPUs are re-learned when it comes back. */
 	n->gpu_fencing = 0;
+	node_recount(n);
 	gang_node_lost(ctl, n, reason);
 }
 
