@@ -193,6 +193,7 @@ void launch_prepare(struct agent *ag, struct rpcconn *c,
 		uuids[i] = (char *)inv->gpus[i].uuid;
 	copy.n_gpu_uuids = inv->count;
 	copy.gpu_uuids = uuids;
+	copy.node_name = ag->node;
 	w = workload_create(ag, &copy, &e);
 	if (!w) {
 		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_INTERNAL,

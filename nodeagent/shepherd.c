@@ -441,7 +441,9 @@ static int shep_load(struct shepherd *s, const char *dir)
 		shep_log("user %s does not exist", s->m->user);
 		return -1;
 	}
-	if (gethostname(s->node, sizeof(s->node)) < 0)
+	if (s->m->node_name && *s->m->node_name)
+		snprintf(s->node, sizeof(s->node), "%s", s->m->node_name);
+	else if (gethostname(s->node, sizeof(s->node)) < 0)
 		snprintf(s->node, sizeof(s->node), "localhost");
 	return 0;
 }

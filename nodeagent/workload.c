@@ -139,7 +139,7 @@ static void workload_fill(struct workload *w, const Colossus__LaunchJob *m)
 							  << m->ranks[i]->gpus[g]);
 	}
 	w->time_limit_sec = m->time_limit_sec;
-	w->kill_grace_sec = 10;
+	w->kill_grace_sec = m->kill_grace_sec ? m->kill_grace_sec : 10;
 }
 
 struct workload *workload_create(struct agent *ag, const Colossus__LaunchJob *m,

@@ -39,7 +39,7 @@ cluster_init() {
 	TNAME=$(basename "$T" | tr -c 'A-Za-z0-9\n' '-')
 	mkdir -p "$T/pki" "$T/agents"
 	"$top_srcdir/scripts/colossus-certs" "$T/pki" --controller controller \
-		--admin root --admin admin1 --user alice --user bob \
+		--admin root --admin admin1 --user alice --user bob --user nobody \
 		--monitor mon1 >/dev/null || bail_out "certificates"
 	# A private port per test so parallel tests do not share a socket.
 	PG_PORT=$(( 20000 + $$ % 20000 ))
