@@ -544,8 +544,11 @@ void gang_rank_exits(struct ctl *ctl, struct node *n,
 				else
 					snprintf(reason, sizeof(reason),
 						 "rank %u on node %s exited "
-						 "with code %d",
-						 x->rank, n->name, x->exit_code);
+						 "with code %d%s%s",
+						 x->rank, n->name, x->exit_code,
+						 x->detail && *x->detail ? ": "
+									 : "",
+						 x->detail ? x->detail : "");
 			}
 			break;
 		}

@@ -105,6 +105,7 @@ void job_destroy(struct job *job)
 	free(job->name);
 	free(job->gpu_model);
 	free(job->submit_key);
+	free(job->nodelist);
 	free(job->spec);
 	free(job->reason);
 	free(job);
@@ -336,6 +337,7 @@ void job_to_info(const struct job *job, Colossus__JobInfo *info)
 	info->restarts = job->restarts;
 	info->time_limit_sec = job->time_limit_sec;
 	info->priority = job->priority;
+	info->nodelist = job->nodelist ? job->nodelist : (char *)"";
 }
 
 void job_expire_finished(struct ctl *ctl)

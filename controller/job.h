@@ -70,6 +70,7 @@ struct job {
 	int64_t finished_mono_ms;
 	char *gpu_model;     /* "" = any */
 	char *submit_key;    /* client retry key, NULL if none */
+	char *nodelist;      /* hostlist of the newest allocation (kept after it ends) */
 };
 
 /* Is the state final (completed, failed, cancelled, timeout)? */

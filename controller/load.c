@@ -272,6 +272,10 @@ static void load_allocs(struct ctl *ctl, const struct pgq_result *r)
 				 m16, n);
 		a->ranks_per_node = (uint32_t)atoi(load_val(r, Q_ALLOCS, i, 4));
 		a->committed = true;
+		if (job && job->epoch == epoch) {
+			free(job->nodelist);
+			job->nodelist = alloc_nodelist(a);
+		}
 		if (live) {
 			job->alloc = a;
 			for (int k = 0; k < n; k++)

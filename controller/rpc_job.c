@@ -401,7 +401,6 @@ void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg)
 	struct job **sel = xcalloc(total + 1, sizeof(*sel));
 	Colossus__JobInfo *infos;
 	Colossus__JobInfo **ptrs;
-	char **nodelists;
 	struct node *node = NULL;
 	struct job *job;
 
@@ -422,14 +421,9 @@ void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg)
 		n = m->limit;
 	infos = xcalloc(n + 1, sizeof(*infos));
 	ptrs = xcalloc(n + 1, sizeof(*ptrs));
-	nodelists = xcalloc(n + 1, sizeof(*nodelists));
 	for (size_t i = 0; i < n; i++) {
 		colossus__job_info__init(&infos[i]);
 		job_to_info(sel[i], &infos[i]);
-		if (sel[i]->alloc) {
-			nodelists[i] = alloc_nodelist(sel[i]->alloc);
-			infos[i].nodelist = nodelists[i];
-		}
 		ptrs[i] = &infos[i];
 	}
 	reply.n_jobs = n;
@@ -437,9 +431,6 @@ void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg)
 	resp.body_case = COLOSSUS__RESPONSE__BODY_LIST_JOBS;
 	resp.list_jobs = &reply;
 	rpc_respond(r, &resp);
-	for (size_t i = 0; i < n; i++)
-		free(nodelists[i]);
-	free(nodelists);
 	free(infos);
 	free(ptrs);
 	free(sel);
@@ -452,22 +443,16 @@ static void rpc_job_show_memory(struct rpc_req *r, struct job *job)
 	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
 	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
 	Colossus__JobSpec *spec;
-	char *nodelist = NULL;
 
 	job_to_info(job, &info);
 	spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
 	info.spec = spec;
-	if (job->alloc) {
-		nodelist = alloc_nodelist(job->alloc);
-		info.nodelist = nodelist;
-	}
 	reply.job = &info;
 	resp.body_case = COLOSSUS__RESPONSE__BODY_SHOW_JOB;
 	resp.show_job = &reply;
 	rpc_respond(r, &resp);
 	if (spec)
 		colossus__job_spec__free_unpacked(spec, NULL);
-	free(nodelist);
 }
 
 struct show_ctx {

@@ -182,6 +182,8 @@ void sched_pass(struct ctl *ctl)
 		place_result_free(&res);
 		job->alloc = a;
 		job->epoch = a->epoch;
+		free(job->nodelist);
+		job->nodelist = alloc_nodelist(a);
 		job->start_time = util_now_wall_s();
 		job_set_state_txn(ctl, job, JOB_STARTING, "", t);
 		sched_add_alloc_row(t, a);

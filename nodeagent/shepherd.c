@@ -277,10 +277,15 @@ static void NORETURN shep_child(struct shepherd *s,
 		shep_child_fail(errfd, "redirecting output");
 	env = shep_env(s, lr);
 	if (m->n_argv > 0) {
-		execvpe(m->argv[0], m->argv, env);
+		/* protobuf-c arrays are counted, not NULL-terminated. */
+		char **argv = xcalloc(m->n_argv + 1, sizeof(char *));
+
+		memcpy(argv, m->argv, m->n_argv * sizeof(char *));
+		execvpe(argv[0], argv, env);
 		{
 			char what[300];
 
+			/* "exec:" marks the job's own command as the cause. */
 			snprintf(what, sizeof(what), "exec %.200s",
 				 m->argv[0]);
 			shep_child_fail(errfd, what);
@@ -362,9 +367,17 @@ static void shep_start_rank(struct shepherd *s, uint32_t i)
 	if (n > 0) {
 		detail[n] = '\0';
 		waitpid(pid, &status, 0);
-		shep_record_exit(s, r, status,
-				 COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_LAUNCH_FAILED,
-				 detail);
+		/*
+		 * The job's own command not found or not executable fails the
+		 * job like a shell would (127); anything else (cgroup, user,
+		 * working directory) is the node's problem and requeues.
+		 */
+		shep_record_exit(
+			s, r, status,
+			!strncmp(detail, "exec ", 5)
+				? COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_NORMAL
+				: COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_LAUNCH_FAILED,
+			detail);
 		return;
 	}
 	{

@@ -6,15 +6,16 @@ b=${1:?build dir}
 table() { # program
 	"$b/$1" --dump-config -c /nonexistent 2>/dev/null | awk '
 	/^\[/ { sec = substr($0, 2, length($0) - 2); next }
-	/^# / { help = substr($0, 3); next }
-	/^#? ?[a-z_]+ ?=/ {
+	/^#? ?[a-z_]+ =( |$)/ {
 		line = $0; sub(/^# /, "", line)
 		key = line; sub(/ *=.*/, "", key)
 		val = line; sub(/^[^=]*= ?/, "", val)
 		if (val == "") val = "(required)"
 		gsub(/\|/, "\\|", help)
 		printf "| `%s.%s` | `%s` | %s |\n", sec, key, val, help
-	}'
+		next
+	}
+	/^# / { help = substr($0, 3); next }'
 }
 cat <<DOC
 # Configuration reference

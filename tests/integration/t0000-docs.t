@@ -6,7 +6,7 @@ doc=$top_srcdir/docs/config.md
 for prog in colossus-controller colossus-nodeagent; do
 	keys=$("$top_builddir/$prog" --dump-config -c /nonexistent 2>/dev/null | awk '
 		/^\[/ { sec = substr($0, 2, length($0) - 2); next }
-		/^#? ?[a-z_]+ ?=/ { k = $0; sub(/^# /, "", k); sub(/ *=.*/, "", k); print sec "." k }')
+		/^#? ?[a-z_]+ =( |$)/ { k = $0; sub(/^# /, "", k); sub(/ *=.*/, "", k); print sec "." k }')
 	[ -n "$keys" ]
 	ok $? "$prog --dump-config lists its keys"
 	missing=""

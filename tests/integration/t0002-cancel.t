@@ -12,9 +12,14 @@ ok $? "agents registered"
 mkdir -p "$T/out" && chmod 1777 "$T/out"
 
 marker="colossus-cancel-$$"
-# Each rank leaves a daemonised grandchild behind (setsid + fork).
-id=$(cli nobody submit --quiet -N 2 -D "$T/out" -- /bin/sh -c \
-	"setsid /bin/sh -c 'exec -a $marker-orphan sleep 600' & exec -a $marker-rank sleep 600")
+# Each rank leaves a daemonised grandchild behind (setsid + fork); the
+# scripts' names make every process findable with pgrep -f.
+printf 'sleep 600\n' > "$T/out/$marker-orphan.sh"
+printf 'setsid /bin/sh %s & exec /bin/sh %s\n' "$T/out/$marker-orphan.sh" \
+	"$T/out/$marker-sleeper.sh" > "$T/out/$marker-rank.sh"
+printf 'sleep 600\n' > "$T/out/$marker-sleeper.sh"
+chmod 755 "$T/out"/$marker-*.sh
+id=$(cli nobody submit --quiet -N 2 -D "$T/out" -- /bin/sh "$T/out/$marker-rank.sh")
 running() { cli nobody job show "$id" --json | grep -Eq '"state": *"running"'; }
 wait_for 30 running
 ok $? "the gang is running"
