@@ -51,6 +51,7 @@ struct ctl {
 	bool db_up;
 	bool loaded;		  /* model rebuilt from the database      */
 	bool active;		  /* serving (not loading, not standby)   */
+	bool standby;		  /* waiting for the HA lock              */
 	bool stopping;
 	int64_t started_mono_ms;
 	/* Until this time nodes that have not re-registered are not declared

@@ -159,9 +159,15 @@ void rpc_dispatch(struct peer *p, const Colossus__Request *msg)
 		return;
 	}
 	if (!ctl->active && !h->when_inactive) {
-		rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
-			  "controller is %s; retry shortly",
-			  ctl->loaded ? "not active" : "loading its state");
+		/* A standby says so, and clients move to the next address. */
+		if (ctl->loaded || ctl->standby)
+			rpc_error(r, COLOSSUS__STATUS__STATUS_NOT_ACTIVE,
+				  "controller %s is not the active one",
+				  ctl->id);
+		else
+			rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+				  "controller is loading its state; retry "
+				  "shortly");
 		return;
 	}
 	log_sub(LOG_SUB_RPC, "conn %s (%s): %s id=%llu", p->addr, p->id.name,

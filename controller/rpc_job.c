@@ -436,17 +436,34 @@ void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg)
 	free(sel);
 }
 
+/*
+ * The spec shown to a caller: the environment and batch script may hold
+ * secrets, so only the owner and admins see them.  Redaction works on a
+ * shallow copy (the unpacked message must stay intact to be freed).
+ */
+static Colossus__JobSpec *rpc_job_redact(Colossus__JobSpec *spec,
+					 Colossus__JobSpec *shown, bool full)
+{
+	if (!spec || full)
+		return spec;
+	*shown = *spec;
+	shown->n_env = 0;
+	shown->env = NULL;
+	shown->script = (char *)"";
+	return shown;
+}
+
 /* Show a job held in memory. */
 static void rpc_job_show_memory(struct rpc_req *r, struct job *job)
 {
 	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
 	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
 	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
-	Colossus__JobSpec *spec;
+	Colossus__JobSpec *spec, shown;
 
 	job_to_info(job, &info);
 	spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
-	info.spec = spec;
+	info.spec = rpc_job_redact(spec, &shown, rpc_job_may_touch(r, job));
 	reply.job = &info;
 	resp.body_case = COLOSSUS__RESPONSE__BODY_SHOW_JOB;
 	resp.show_job = &reply;
@@ -466,7 +483,7 @@ static void rpc_job_show_db_done(const struct pgq_result *res, void *arg)
 	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
 	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
 	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
-	Colossus__JobSpec *spec = NULL;
+	Colossus__JobSpec *spec = NULL, shown;
 	unsigned char *raw = NULL;
 	size_t rawlen = 0;
 	const char *v;
@@ -511,7 +528,11 @@ static void rpc_job_show_db_done(const struct pgq_result *res, void *arg)
 		raw = PQunescapeBytea((const unsigned char *)v, &rawlen);
 	if (raw)
 		spec = colossus__job_spec__unpack(NULL, rawlen, raw);
-	info.spec = spec;
+	info.spec = rpc_job_redact(
+		spec, &shown,
+		sx->r->peer->id.role == TLS_ROLE_ADMIN ||
+			!strcmp(info.user ? info.user : "",
+				sx->r->peer->id.name));
 	reply.job = &info;
 	resp.body_case = COLOSSUS__RESPONSE__BODY_SHOW_JOB;
 	resp.show_job = &reply;

@@ -73,11 +73,15 @@ int workload_table_init(struct agent *ag, struct err *e)
 	struct timeval tv = { 2, 0 };
 
 	ag->wl_index = hmap_create();
-	if (mkdir(ag->cfg.state_dir, 0700) < 0 && errno != EEXIST)
+	if (mkdir(ag->cfg.state_dir, 0711) < 0 && errno != EEXIST)
 		return err_set(e, "cannot create state directory %s: %s",
 			       ag->cfg.state_dir, strerror(errno));
-	/* Ranks run as other users: nothing in here is theirs to read. */
-	if (chmod(ag->cfg.state_dir, 0700) < 0)
+	/*
+	 * Ranks run as other users.  They may traverse (not list) this
+	 * directory to reach their own batch script in scripts/; each
+	 * workload directory is 0700, so nothing else here is theirs.
+	 */
+	if (chmod(ag->cfg.state_dir, 0711) < 0)
 		return err_set(e, "chmod %s: %s", ag->cfg.state_dir,
 			       strerror(errno));
 	ag->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
