@@ -256,12 +256,15 @@ static int cluster_rack_node_cmp(const void *a, const void *b)
 
 void cluster_finish(struct cluster *c)
 {
-	qsort(c->nodes, (size_t)c->nnodes, sizeof(*c->nodes), cluster_node_cmp);
+	if (c->nnodes > 1)
+		qsort(c->nodes, (size_t)c->nnodes, sizeof(*c->nodes),
+		      cluster_node_cmp);
 	for (int i = 0; i < c->nnodes; i++)
 		c->nodes[i]->index = i;
 	for (int i = 0; i < c->nracks; i++)
-		qsort(c->racks[i]->nodes, (size_t)c->racks[i]->nnodes,
-		      sizeof(struct node *), cluster_rack_node_cmp);
+		if (c->racks[i]->nnodes > 1)
+			qsort(c->racks[i]->nodes, (size_t)c->racks[i]->nnodes,
+			      sizeof(struct node *), cluster_rack_node_cmp);
 	cluster_update_models(c);
 	cluster_recount(c);
 	c->generation++;
