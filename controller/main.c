@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -199,6 +200,19 @@ static void ctl_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* One descriptor per agent: 25,088 agents need far more than 1,024. */
+static void ctl_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the open-file limit: %s",
+			 strerror(errno));
+}
+
 static void ctl_default_id(struct ctl *ctl)
 {
 	char host[48];
@@ -373,6 +387,7 @@ int main(int argc, char **argv)
 		fatal("%s", e.msg);
 	log_set_debug(mask);
 	ctl_default_id(&ctl);
+	ctl_raise_fd_limit();
 
 	version = migrate_run(ctl.cfg.db, &e);
 	if (version < 0)
