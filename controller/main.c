@@ -203,14 +203,21 @@ static void ctl_signal_cb(evutil_socket_t sig, short what, void *arg)
 /* One descriptor per agent: 25,088 agents need far more than 1,024. */
 static void ctl_raise_fd_limit(void)
 {
-	struct rlimit rl;
+	struct rlimit want = { 262144, 262144 }, rl;
 
+	/* Root may raise the hard limit too (up to fs.nr_open). */
+	if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+		return;
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
 		return;
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		log_warn("cannot raise the open-file limit: %s",
 			 strerror(errno));
+	else if (rl.rlim_cur < 30000)
+		log_warn("open-file limit is %llu: fewer agents than that can "
+			 "connect (raise LimitNOFILE)",
+			 (unsigned long long)rl.rlim_cur);
 }
 
 static void ctl_default_id(struct ctl *ctl)
