@@ -383,6 +383,13 @@ int cfg_set(const struct cfg_opt *table, void *conf, const char *key,
 	for (const struct cfg_opt *o = table; o->name; o++) {
 		if (strcmp(cfg_keyname(o, name, sizeof(name)), key))
 			continue;
+		/*
+		 * A file value can never hold a newline, and cfg_dump could
+		 * not write one back (found by tests/fuzz/fuzz_cfg).
+		 */
+		if (strchr(value, '\n'))
+			return err_set(e, "%s: the value contains a newline",
+				       name);
 		if (cfg_store(o, conf, value, e) < 0)
 			return err_prefix(e, "%s", name);
 		return 0;

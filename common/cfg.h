@@ -78,6 +78,7 @@ int cfg_load_string(const struct cfg_opt *table, void *conf, const char *name,
 /*
  * Set one key given as "section.name" or "name" (command-line overrides).
  * Errors read "net.port: 0 is below the minimum 1"; conf is unchanged.
+ * A value holding a newline is refused, as no file could hold it.
  */
 int cfg_set(const struct cfg_opt *table, void *conf, const char *key,
 	    const char *value, struct err *e) MUSTCHECK;

@@ -60,6 +60,7 @@ struct alloc {
 	char *end_reason;
 	uint32_t master_port;
 	int64_t created_mono_ms;
+	uint32_t kill_grace_sec; /* 0 = the configured kill_grace */
 	struct event *timer; /* prepare timeout, kill retries */
 	struct ctl *ctl;
 	struct alloc *next, *prev; /* list of every allocation */

@@ -118,8 +118,10 @@ struct node {
 	bool spare;   /* hot spare: only replacement gangs use it */
 	uint8_t av;   /* enum node_avail it is counted in */
 	/* Scheduler scratch, valid during one pass: work placed here must
-	 * end by this time (reservations, the top job's shadow). */
+	 * end by this time (reservations, the top job's shadow), unless it
+	 * belongs to block_owner (a job id, or minus a reservation id). */
 	int64_t block_from;
+	int64_t block_owner;
 
 	enum node_state state;
 	enum admin_state admin_state;

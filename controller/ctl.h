@@ -24,6 +24,9 @@ struct submitq;
 struct http;
 struct hmap;
 struct events;
+struct qos_table;
+struct resv_table;
+struct fairshare;
 
 struct ctl_stats {
 	uint64_t jobs_submitted;
@@ -34,6 +37,9 @@ struct ctl_stats {
 	uint64_t sched_last_us;
 	uint64_t sched_max_us;
 	uint64_t placements;
+	uint64_t backfilled;
+	uint64_t preemptions;
+	uint32_t pending_last;
 	uint64_t heartbeats;
 	uint64_t rpc_requests;
 	uint64_t rpc_errors;
@@ -49,7 +55,8 @@ struct ctl {
 	SSL_CTX *tls;		  /* swapped on reload; never modified    */
 	struct pgq *db;
 	bool db_up;
-	bool loaded;		  /* model rebuilt from the database      */
+	bool model_loaded;	  /* topology, jobs, allocations loaded   */
+	bool loaded;		  /* ... and ready to serve               */
 	bool active;		  /* serving (not loading, not standby)   */
 	bool standby;		  /* waiting for the HA lock              */
 	bool stopping;
@@ -63,6 +70,14 @@ struct ctl {
 	struct hmap *alloc_index; /* (job id, epoch) -> allocation        */
 	int nallocs;
 	struct submitq *submitq;
+	struct qos_table *qos;
+	struct resv_table *resv;
+	struct fairshare *fairshare;
+	/* Final states of jobs no longer in memory, for dependencies. */
+	struct hmap *finished_states;
+	int64_t last_pass_mono_ms;
+	int64_t last_fairshare_mono_ms;
+	int64_t last_usage_save_mono_ms;
 	struct listener *listener;
 	struct peer *peers;	  /* every connection                     */
 	int npeers;

@@ -111,14 +111,15 @@ static void gang_send_kill(struct ctl *ctl, struct alloc *a, int i)
 	kill.job_id = a->job_id;
 	kill.epoch = a->epoch;
 	kill.signal = SIGTERM;
-	kill.grace_sec = (uint32_t)ctl->cfg.kill_grace_sec;
+	kill.grace_sec = a->kill_grace_sec ? a->kill_grace_sec
+					   : (uint32_t)ctl->cfg.kill_grace_sec;
 	kill.reason = a->end_reason;
 	req.body_case = COLOSSUS__REQUEST__BODY_KILL_JOB;
 	req.kill_job = &kill;
 	ref = part_ref_new(ctl, a, i);
 	if (rpcconn_request(p->node->peer->conn, &req,
-			    (unsigned)(ctl->cfg.kill_grace_sec + 30) * 1000,
-			    gang_kill_reply_cb, ref, &e) < 0) {
+			    (kill.grace_sec + 30) * 1000, gang_kill_reply_cb,
+			    ref, &e) < 0) {
 		log_warn("job=%" PRIu64 " node=%s: cannot send kill: %s",
 			 a->job_id, p->node->name, e.msg);
 		free(ref);
@@ -156,15 +157,6 @@ void gang_stop(struct ctl *ctl, struct alloc *a, const char *reason)
 
 /* ---- requeue and finish ------------------------------------------------ */
 
-static void job_exclude_node(struct job *job, const struct node *n)
-{
-	for (int i = 0; i < job->nexclude; i++)
-		if (job->exclude[i] == n->id)
-			return;
-	if (job->nexclude < JOB_MAX_EXCLUDE)
-		job->exclude[job->nexclude++] = n->id;
-}
-
 static void gang_detach(struct ctl *ctl, struct job *job, const char *reason)
 {
 	struct alloc *a = job->alloc;
@@ -183,7 +175,7 @@ void gang_requeue(struct ctl *ctl, struct job *job, const char *reason,
 	int64_t backoff;
 
 	if (culprit)
-		job_exclude_node(job, culprit);
+		job_exclude(job, culprit->id);
 	if (job->restarts >= job->max_restarts) {
 		snprintf(why, sizeof(why), "restart limit (%u) reached: %s",
 			 job->max_restarts, reason);
@@ -199,6 +191,26 @@ void gang_requeue(struct ctl *ctl, struct job *job, const char *reason,
 	snprintf(why, sizeof(why), "requeued (attempt %u): %s",
 		 job->restarts + 1, reason);
 	ctl->stats.jobs_requeued++;
+	if (job_set_state(ctl, job, JOB_PENDING, why) == 0)
+		ctl_sched_soon(ctl);
+}
+
+void gang_preempt(struct ctl *ctl, struct job *job, const char *reason,
+		  uint32_t grace_sec, bool cancel)
+{
+	char why[300];
+
+	if (job->alloc)
+		job->alloc->kill_grace_sec = grace_sec ? grace_sec : 1;
+	if (cancel) {
+		gang_finish(ctl, job, JOB_CANCELLED, reason, false, 0);
+		return;
+	}
+	/* Requeued without spending a restart: it keeps its place (its
+	 * priority comes from its submit time, which does not change). */
+	gang_detach(ctl, job, reason);
+	snprintf(why, sizeof(why), "requeued: %s", reason);
+	job->preempted = false;
 	if (job_set_state(ctl, job, JOB_PENDING, why) == 0)
 		ctl_sched_soon(ctl);
 }
@@ -397,6 +409,8 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 	Colossus__LocalRank *ranks = xcalloc(rpn, sizeof(*ranks));
 	Colossus__LocalRank **rank_ptrs = xcalloc(rpn, sizeof(*rank_ptrs));
 	uint32_t *gpu_store = xcalloc((size_t)rpn * 16, sizeof(uint32_t));
+	char **env = NULL, *array_id = NULL, *array_task = NULL;
+	size_t nenv = 0;
 
 	memset(&lc, 0, sizeof(lc));
 	lc.spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
@@ -415,8 +429,19 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 	m.user = job->user;
 	m.n_argv = lc.spec->n_argv;
 	m.argv = lc.spec->argv;
-	m.n_env = lc.spec->n_env;
-	m.env = lc.spec->env;
+	/* The job's own environment plus its array task, if any. */
+	env = xcalloc(lc.spec->n_env + 3, sizeof(char *));
+	memcpy(env, lc.spec->env, lc.spec->n_env * sizeof(char *));
+	nenv = lc.spec->n_env;
+	if (job->array_job_id) {
+		env[nenv++] = array_id =
+			xasprintf("COLOSSUS_ARRAY_JOB_ID=%" PRIu64,
+				  job->array_job_id);
+		env[nenv++] = array_task =
+			xasprintf("COLOSSUS_ARRAY_TASK_ID=%u", job->array_task);
+	}
+	m.n_env = nenv;
+	m.env = env;
 	m.workdir = lc.spec->workdir;
 	m.stdout_path = lc.spec->stdout_path;
 	m.stderr_path = lc.spec->stderr_path;
@@ -465,6 +490,9 @@ out:
 	if (lc.spec)
 		colossus__job_spec__free_unpacked(lc.spec, NULL);
 	free(lc.nodelist);
+	free(env);
+	free(array_id);
+	free(array_task);
 	free(ranks);
 	free(rank_ptrs);
 	free(gpu_store);

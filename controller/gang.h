@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "proto/rpc.h"
 
@@ -27,6 +28,13 @@ void gang_launch(struct ctl *ctl, struct alloc *a);
  */
 void gang_requeue(struct ctl *ctl, struct job *job, const char *reason,
 		  struct node *culprit);
+/*
+ * Stop a job to make room for another: requeue it (keeping its place,
+ * not counting a restart) or cancel it; its ranks get SIGTERM and
+ * grace_sec to checkpoint before SIGKILL.
+ */
+void gang_preempt(struct ctl *ctl, struct job *job, const char *reason,
+		  uint32_t grace_sec, bool cancel);
 /* End the job in a final state, stopping whatever still runs. */
 void gang_finish(struct ctl *ctl, struct job *job, int state,
 		 const char *reason, bool has_exit, int exit_code);

@@ -9,9 +9,12 @@
 #include <string.h>
 
 #include "common/hmap.h"
+#include "common/hostlist.h"
+#include <stdint.h>
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "controller/alloc.h"
+#include "controller/cluster.h"
 #include "controller/ctl.h"
 #include "controller/job.h"
 #include "controller/submitq.h"
@@ -65,6 +68,15 @@ int job_state_parse(const char *s)
 	return -1;
 }
 
+static void job_copy_ids(uint64_t **dst, int *n, const uint64_t *src,
+			 size_t count)
+{
+	*n = (int)count;
+	*dst = count ? xcalloc(count, sizeof(uint64_t)) : NULL;
+	if (count)
+		memcpy(*dst, src, count * sizeof(uint64_t));
+}
+
 struct job *job_create(uint64_t id, const char *user, const uint8_t *spec,
 		       size_t spec_len, const Colossus__JobSpec *parsed)
 {
@@ -90,7 +102,53 @@ struct job *job_create(uint64_t id, const char *user, const uint8_t *spec,
 	job->time_limit_sec = parsed->time_limit_sec;
 	job->max_restarts = parsed->max_restarts;
 	job->reason = xstrdup("");
+	job->within = (int)parsed->within;
+	job->within_wait_sec = parsed->within_wait_sec;
+	job->segment = parsed->segment;
+	job->nfeatures = (int)parsed->n_features;
+	job->features = xcalloc(parsed->n_features + 1, sizeof(char *));
+	for (size_t i = 0; i < parsed->n_features; i++)
+		job->features[i] = xstrdup(parsed->features[i]);
+	job_copy_ids(&job->after, &job->nafter, parsed->after,
+		     parsed->n_after);
+	job_copy_ids(&job->after_ok, &job->nafter_ok, parsed->after_ok,
+		     parsed->n_after_ok);
+	job_copy_ids(&job->after_not_ok, &job->nafter_not_ok,
+		     parsed->after_not_ok, parsed->n_after_not_ok);
+	job->reservation = xstrdup(parsed->reservation ? parsed->reservation
+						       : "");
+	job->nice = parsed->nice;
+	job->requeue_on_failure = parsed->requeue_on_failure;
 	return job;
+}
+
+void job_resolve_excludes(struct job *job, const struct cluster *c,
+			  const Colossus__JobSpec *spec)
+{
+	for (size_t i = 0; i < spec->n_exclude_nodes; i++) {
+		struct hostlist *hl = hostlist_create();
+		struct err e;
+
+		if (hostlist_parse(hl, spec->exclude_nodes[i], 200000, &e) == 0)
+			for (size_t k = 0; k < hostlist_count(hl); k++) {
+				const struct node *n =
+					cluster_node(c, hostlist_nth(hl, k));
+
+				if (n)
+					job_exclude(job, n->id);
+			}
+		hostlist_destroy(hl);
+	}
+}
+
+void job_exclude(struct job *job, int node_id)
+{
+	for (int i = 0; i < job->nexclude; i++)
+		if (job->exclude[i] == node_id)
+			return;
+	job->exclude = xreallocarray(job->exclude, (size_t)job->nexclude + 1,
+				     sizeof(int));
+	job->exclude[job->nexclude++] = node_id;
 }
 
 void job_destroy(struct job *job)
@@ -106,6 +164,15 @@ void job_destroy(struct job *job)
 	free(job->gpu_model);
 	free(job->submit_key);
 	free(job->nodelist);
+	for (int i = 0; i < job->nfeatures; i++)
+		free(job->features[i]);
+	free(job->features);
+	free(job->after);
+	free(job->after_ok);
+	free(job->after_not_ok);
+	free(job->reservation);
+	free(job->exclude);
+	free(job->claim);
 	free(job->spec);
 	free(job->reason);
 	free(job);
@@ -317,7 +384,8 @@ int job_set_state_txn(struct ctl *ctl, struct job *job, enum job_state to,
 	return 0;
 }
 
-void job_to_info(const struct job *job, Colossus__JobInfo *info)
+void job_to_info(const struct job *job, Colossus__JobInfo *info,
+		 Colossus__PriorityFactors *pf)
 {
 	info->id = job->id;
 	info->name = job->name;
@@ -338,6 +406,21 @@ void job_to_info(const struct job *job, Colossus__JobInfo *info)
 	info->time_limit_sec = job->time_limit_sec;
 	info->priority = job->priority;
 	info->nodelist = job->nodelist ? job->nodelist : (char *)"";
+	info->expected_start = job->expected_start;
+	info->queue_position = job->queue_pos;
+	info->array_job_id = job->array_job_id;
+	info->array_task = job->array_task;
+	info->reservation = job->reservation;
+	if (pf) {
+		colossus__priority_factors__init(pf);
+		pf->age = job->factors.age;
+		pf->size = job->factors.size;
+		pf->fairshare = job->factors.fairshare;
+		pf->qos = job->factors.qos;
+		pf->boost = job->factors.boost;
+		pf->nice = job->factors.nice;
+		info->factors = pf;
+	}
 }
 
 void job_expire_finished(struct ctl *ctl)
@@ -362,6 +445,9 @@ void job_expire_finished(struct ctl *ctl)
 		job = job_table_get(ctl->jobs, ids[i]);
 		if (!job)
 			continue;
+		/* Dependencies may still ask how it ended. */
+		hmap_put(ctl->finished_states, job->id,
+			 (void *)(uintptr_t)job->state);
 		submitq_forget_key(ctl->submitq, job);
 		job_table_remove(ctl->jobs, job);
 	}

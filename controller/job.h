@@ -35,7 +35,10 @@ enum job_state {
 	JOB_TIMEOUT = 9,
 };
 
-#define JOB_MAX_EXCLUDE 32
+/* Weighted priority factors of a pending job (colossus job show). */
+struct prio_factors {
+	double age, size, fairshare, qos, boost, nice;
+};
 
 struct job {
 	uint64_t id;
@@ -62,9 +65,39 @@ struct job {
 	struct alloc *alloc;	 /* live incarnation, or NULL */
 	int64_t eligible_mono_ms; /* not placed before (requeue backoff) */
 	double priority;
-	/* Node ids a requeued job must avoid (the ones that failed it). */
-	int exclude[JOB_MAX_EXCLUDE];
+	/* Node ids to avoid: the user's --exclude plus nodes that failed it. */
+	int *exclude;
 	int nexclude;
+
+	/* Scheduling fields cached from the spec (no unpack per pass). */
+	int within;	       /* enum place_level */
+	uint32_t within_wait_sec;
+	uint32_t segment;
+	char **features;
+	int nfeatures;
+	uint64_t *after;      /* start after these end (any state) */
+	int nafter;
+	uint64_t *after_ok;   /* ... after these complete successfully */
+	int nafter_ok;
+	uint64_t *after_not_ok; /* ... after these end unsuccessfully */
+	int nafter_not_ok;
+	uint64_t array_job_id; /* first job of the array, 0 if none */
+	uint32_t array_task;
+	uint32_t array_limit;  /* most tasks of the array running at once */
+	char *reservation;     /* "" = none */
+	int32_t nice;
+	int32_t boost;	       /* admin priority override */
+	bool requeue_on_failure;
+
+	/* Set by each scheduling pass. */
+	struct prio_factors factors;
+	uint32_t queue_pos;
+	int64_t expected_start; /* wall seconds, 0 = unknown */
+	/* Nodes this job preempted others for, held until it starts. */
+	int *claim;
+	int nclaim;
+	int64_t claim_until_mono_ms;
+	bool preempted;	       /* being stopped to make room for another */
 	bool cancel_pending; /* cancel being committed: do not place */
 	bool dirty;	     /* memory is ahead of the database */
 	int64_t finished_mono_ms;
@@ -85,6 +118,12 @@ int job_state_parse(const char *s);
 struct job *job_create(uint64_t id, const char *user, const uint8_t *spec,
 		       size_t spec_len, const Colossus__JobSpec *parsed);
 void job_destroy(struct job *job);
+struct cluster;
+/* Exclude the nodes the spec's --exclude hostlists name. */
+void job_resolve_excludes(struct job *job, const struct cluster *c,
+			  const Colossus__JobSpec *spec);
+/* Add a node id to the job's exclusion list (no duplicates). */
+void job_exclude(struct job *job, int node_id);
 
 struct job_table;
 struct job_table *job_table_create(void);
@@ -124,8 +163,12 @@ void job_add_persist(struct pgq_txn *t, const struct job *job);
 void job_persist(struct ctl *ctl, struct job *job);
 /* Write every dirty job again (after the database comes back). */
 void job_flush_dirty(struct ctl *ctl);
-/* Fill a protocol JobInfo (strings borrowed from job). */
-void job_to_info(const struct job *job, Colossus__JobInfo *info);
+/*
+ * Fill a protocol JobInfo (strings borrowed from job); pf (may be NULL)
+ * is storage for the priority factors.
+ */
+void job_to_info(const struct job *job, Colossus__JobInfo *info,
+		 Colossus__PriorityFactors *pf);
 /* Drop finished jobs older than the retention from memory. */
 void job_expire_finished(struct ctl *ctl);
 

@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
+#include "common/xalloc.h"
 #include "controller/jobspec.h"
 
 static bool jobspec_printable(const char *s, size_t max)
@@ -235,4 +237,85 @@ int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
 	if (spec->memory_mib > (1ull << 30))
 		return err_set(e, "memory limit is implausibly large");
 	return 0;
+}
+
+static int jobspec_number(const char **p, uint32_t *v)
+{
+	uint64_t x = 0;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		x = x * 10 + (uint64_t)(*s - '0');
+		if (x > 1000000000)
+			return -1;
+	}
+	*v = (uint32_t)x;
+	*p = s;
+	return 0;
+}
+
+int jobspec_parse_array(const char *s, uint32_t **tasks, size_t *n,
+			uint32_t *limit, struct err *e)
+{
+	const char *p = s;
+	uint32_t *v = NULL;
+	size_t count = 0, cap = 0;
+
+	*tasks = NULL;
+	*n = 0;
+	*limit = 0;
+	if (!s || !*s)
+		return err_set(e, "empty array spec");
+	for (;;) {
+		uint32_t lo, hi, step = 1;
+
+		if (jobspec_number(&p, &lo) < 0)
+			goto bad;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if (jobspec_number(&p, &hi) < 0 || hi < lo)
+				goto bad;
+		}
+		if (*p == ':') {
+			p++;
+			if (jobspec_number(&p, &step) < 0 || step == 0)
+				goto bad;
+		}
+		for (uint64_t t = lo; t <= hi; t += step) {
+			if (count >= JOBSPEC_MAX_ARRAY) {
+				free(v);
+				return err_set(e, "array of more than %d "
+					       "tasks",
+					       JOBSPEC_MAX_ARRAY);
+			}
+			if (count == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = xreallocarray(v, cap, sizeof(*v));
+			}
+			v[count++] = (uint32_t)t;
+		}
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	if (*p == '%') {
+		p++;
+		if (jobspec_number(&p, limit) < 0 || *limit == 0)
+			goto bad;
+	}
+	if (*p)
+		goto bad;
+	*tasks = v;
+	*n = count;
+	return 0;
+bad:
+	free(v);
+	return err_set(e, "bad array spec '%.64s' (examples: 0-99, 1,3,5-9, "
+		       "0-30:10, 0-999%%50)",
+		       s);
 }

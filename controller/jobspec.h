@@ -42,4 +42,15 @@ struct jobspec_limits {
 int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
 		     struct err *e) MUSTCHECK;
 
+#define JOBSPEC_MAX_ARRAY 10000
+
+/*
+ * Parse a job array spec as sbatch takes it: "0-99", "1,3,5-9",
+ * "0-30:10" (step), each optionally ending in "%N" (at most N tasks
+ * running at once).  *tasks (caller frees) receives the task ids in
+ * order, *n their count, *limit N or 0.  Returns 0 or -1 with e set.
+ */
+int jobspec_parse_array(const char *s, uint32_t **tasks, size_t *n,
+			uint32_t *limit, struct err *e) MUSTCHECK;
+
 #endif

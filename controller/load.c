@@ -15,13 +15,17 @@
 
 #include <libpq-fe.h>
 
+#include "common/hmap.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "controller/alloc.h"
 #include "controller/cluster.h"
 #include "controller/ctl.h"
 #include "controller/job.h"
+#include "controller/fairshare.h"
 #include "controller/load.h"
+#include "controller/qos.h"
+#include "controller/resv.h"
 #include "controller/submitq.h"
 
 enum {
@@ -33,6 +37,9 @@ enum {
 	Q_JOBS,
 	Q_ALLOCS,
 	Q_MAXID,
+	Q_QOS,
+	Q_RESV,
+	Q_USAGE,
 	Q_COMMIT,
 };
 
@@ -213,6 +220,12 @@ static int load_jobs(struct ctl *ctl, const struct pgq_result *r)
 		job->end_time = strtoll(load_val(r, Q_JOBS, i, 16), NULL, 10);
 		if (pgq_value(r, Q_JOBS, i, 17))
 			job->submit_key = xstrdup(load_val(r, Q_JOBS, i, 17));
+		job->array_job_id = strtoull(load_val(r, Q_JOBS, i, 18), NULL,
+					     10);
+		job->array_task = (uint32_t)atoi(load_val(r, Q_JOBS, i, 19));
+		job->boost = atoi(load_val(r, Q_JOBS, i, 20));
+		job->array_limit = load_array_limit(spec->array);
+		job_resolve_excludes(job, ctl->cluster, spec);
 		job->priority = -(double)spec->nice;
 		if (job_state_final(job->state))
 			job->finished_mono_ms = util_now_mono_ms();
@@ -297,6 +310,178 @@ static void load_allocs(struct ctl *ctl, const struct pgq_result *r)
 	}
 }
 
+/* "0-99%10": the %N limit, 0 if none. */
+uint32_t load_array_limit(const char *spec)
+{
+	const char *pct = spec ? strchr(spec, '%') : NULL;
+
+	return pct ? (uint32_t)strtoul(pct + 1, NULL, 10) : 0;
+}
+
+/* "{a,b}" into a new string vector (names need no quoting). */
+static char **load_text_array(const char *s, int *n)
+{
+	char *copy, *save = NULL, *tok;
+	char **v = NULL;
+
+	*n = 0;
+	if (!s || *s != '{')
+		return xcalloc(1, sizeof(char *));
+	copy = xstrdup(s + 1);
+	copy[strcspn(copy, "}")] = '\0';
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		v = xreallocarray(v, (size_t)*n + 2, sizeof(*v));
+		v[(*n)++] = xstrdup(tok);
+		v[*n] = NULL;
+	}
+	free(copy);
+	return v ? v : xcalloc(1, sizeof(char *));
+}
+
+static void load_free_strv(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void load_qos(struct ctl *ctl, const struct pgq_result *r)
+{
+	for (int i = 0; i < pgq_ntuples(r, Q_QOS); i++) {
+		Colossus__Qos m = COLOSSUS__QOS__INIT;
+		int n = 0;
+		char **pre = load_text_array(load_val(r, Q_QOS, i, 2), &n);
+		struct err e;
+
+		m.name = (char *)load_val(r, Q_QOS, i, 0);
+		m.priority = atoi(load_val(r, Q_QOS, i, 1));
+		m.n_preempt = (size_t)n;
+		m.preempt = pre;
+		m.preempt_mode = (char *)load_val(r, Q_QOS, i, 3);
+		m.grace_sec = (uint32_t)atoi(load_val(r, Q_QOS, i, 4));
+		m.max_time_limit_sec =
+			strtoull(load_val(r, Q_QOS, i, 5), NULL, 10);
+		m.max_nodes = (uint32_t)atoi(load_val(r, Q_QOS, i, 6));
+		m.description = (char *)load_val(r, Q_QOS, i, 7);
+		if (qos_put(ctl->qos, &m, &e) < 0)
+			log_err("load: QOS %s skipped: %s", m.name, e.msg);
+		load_free_strv(pre, n);
+	}
+}
+
+static void load_resv(struct ctl *ctl, const struct pgq_result *r)
+{
+	for (int i = 0; i < pgq_ntuples(r, Q_RESV); i++) {
+		Colossus__Reservation m = COLOSSUS__RESERVATION__INIT;
+		int nu = 0, na = 0, *ids = NULL;
+		int n = load_int_array(load_val(r, Q_RESV, i, 2), &ids);
+		char **users = load_text_array(load_val(r, Q_RESV, i, 5), &nu);
+		char **accts = load_text_array(load_val(r, Q_RESV, i, 6), &na);
+
+		m.name = (char *)load_val(r, Q_RESV, i, 0);
+		m.nodes = (char *)load_val(r, Q_RESV, i, 1);
+		m.start_time = strtoll(load_val(r, Q_RESV, i, 3), NULL, 10);
+		m.end_time = strtoll(load_val(r, Q_RESV, i, 4), NULL, 10);
+		m.users = users;
+		m.n_users = (size_t)nu;
+		m.accounts = accts;
+		m.n_accounts = (size_t)na;
+		m.maintenance = !strcmp(load_val(r, Q_RESV, i, 7), "t");
+		m.reason = (char *)load_val(r, Q_RESV, i, 8);
+		m.created_by = (char *)load_val(r, Q_RESV, i, 9);
+		if (n > 0)
+			resv_add(ctl->resv, &m, ids, n);
+		else
+			free(ids);
+		load_free_strv(users, nu);
+		load_free_strv(accts, na);
+	}
+}
+
+static void load_deps_done(const struct pgq_result *r, void *arg)
+{
+	struct ctl *ctl = arg;
+
+	if (!r->ok) {
+		log_warn("load: dependency states: %s; retrying when the "
+			 "database is back",
+			 r->error);
+		return;
+	}
+	for (int i = 0; i < pgq_ntuples(r, 0); i++) {
+		int st = job_state_parse(load_val(r, 0, i, 1));
+
+		if (st > 0)
+			hmap_put(ctl->finished_states,
+				 strtoull(load_val(r, 0, i, 0), NULL, 10),
+				 (void *)(uintptr_t)st);
+	}
+	ctl_loaded(ctl);
+}
+
+static void load_add_dep(struct ctl *ctl, struct hmap *want, uint64_t id)
+{
+	if (!job_table_get(ctl->jobs, id))
+		hmap_put(want, id, (void *)1);
+}
+
+/*
+ * Jobs that pending jobs depend on but that are no longer in memory
+ * (finished long ago): fetch how they ended before scheduling anything,
+ * so --afterok never starts on a guess.
+ */
+void load_dep_states(struct ctl *ctl)
+{
+	struct hmap *want = hmap_create();
+	size_t pos = 0, wpos = 0, cap = 64, used = 0, n = 0;
+	struct job *job;
+	uint64_t id;
+	void *v;
+	char *arr;
+	const char *vals[1];
+	struct err e;
+
+	while ((job = job_table_next(ctl->jobs, &pos)) != NULL) {
+		if (job_state_final(job->state))
+			continue;
+		for (int i = 0; i < job->nafter; i++)
+			load_add_dep(ctl, want, job->after[i]);
+		for (int i = 0; i < job->nafter_ok; i++)
+			load_add_dep(ctl, want, job->after_ok[i]);
+		for (int i = 0; i < job->nafter_not_ok; i++)
+			load_add_dep(ctl, want, job->after_not_ok[i]);
+	}
+	if (hmap_count(want) == 0) {
+		hmap_destroy(want);
+		ctl_loaded(ctl);
+		return;
+	}
+	arr = xmalloc(cap);
+	arr[used++] = '{';
+	while (hmap_next(want, &wpos, &id, &v)) {
+		char num[24];
+		int len = snprintf(num, sizeof(num), "%s%" PRIu64,
+				   n++ ? "," : "", id);
+
+		if (used + (size_t)len + 2 > cap) {
+			cap = (cap + (size_t)len) * 2;
+			arr = xrealloc(arr, cap);
+		}
+		memcpy(arr + used, num, (size_t)len);
+		used += (size_t)len;
+	}
+	arr[used++] = '}';
+	arr[used] = '\0';
+	hmap_destroy(want);
+	vals[0] = arr;
+	if (pgq_submit(ctl->db,
+		       "SELECT id, state FROM jobs WHERE id = ANY($1::bigint[])",
+		       1, vals, load_deps_done, ctl, &e) < 0)
+		log_warn("load: dependency states: %s", e.msg);
+	free(arr);
+}
+
 static void load_done(const struct pgq_result *r, void *arg)
 {
 	struct ctl *ctl = arg;
@@ -311,6 +496,11 @@ static void load_done(const struct pgq_result *r, void *arg)
 	if (load_topology(ctl, r, &e) < 0)
 		fatal("load: topology in the database is inconsistent: %s",
 		      e.msg);
+	load_qos(ctl, r);
+	load_resv(ctl, r);
+	for (int i = 0; i < pgq_ntuples(r, Q_USAGE); i++)
+		fairshare_set(ctl->fairshare, load_val(r, Q_USAGE, i, 0),
+			      strtod(load_val(r, Q_USAGE, i, 1), NULL));
 	bad = load_jobs(ctl, r);
 	load_allocs(ctl, r);
 	job_table_set_next_id(ctl->jobs,
@@ -322,7 +512,8 @@ static void load_done(const struct pgq_result *r, void *arg)
 		 cluster_nracks(ctl->cluster), cluster_nnodes(ctl->cluster),
 		 job_table_count(ctl->jobs), ctl->nallocs,
 		 bad ? " (some rows skipped; see above)" : "");
-	ctl_loaded(ctl);
+	ctl->model_loaded = true;
+	load_dep_states(ctl);
 }
 
 void load_start(struct ctl *ctl)
@@ -361,7 +552,9 @@ void load_start(struct ctl *ctl)
 		    "coalesce(extract(epoch from submit_time)::bigint, 0), "
 		    "coalesce(extract(epoch from start_time)::bigint, 0), "
 		    "coalesce(extract(epoch from end_time)::bigint, 0), "
-		    "submit_key FROM jobs WHERE state IN ('pending', 'held', "
+		    "submit_key, coalesce(array_job_id, 0), "
+		    "coalesce(array_task, 0), priority_boost "
+		    "FROM jobs WHERE state IN ('pending', 'held', "
 		    "'starting', 'running', 'completing') OR end_time > now() - "
 		    "make_interval(secs => $1::bigint) ORDER BY id",
 		    1, vals);
@@ -370,7 +563,76 @@ void load_start(struct ctl *ctl)
 		    "FROM allocations WHERE ended_at IS NULL",
 		    0, NULL);
 	pgq_txn_add(t, "SELECT coalesce(max(id), 0) FROM jobs", 0, NULL);
+	pgq_txn_add(t,
+		    "SELECT name, priority, preempt, preempt_mode, grace_sec, "
+		    "max_time_limit_sec, max_nodes, description FROM qos",
+		    0, NULL);
+	pgq_txn_add(t,
+		    "SELECT name, nodes, node_ids, "
+		    "extract(epoch from start_time)::bigint, "
+		    "extract(epoch from end_time)::bigint, users, accounts, "
+		    "maintenance, reason, created_by FROM reservations "
+		    "WHERE end_time > now()",
+		    0, NULL);
+	pgq_txn_add(t, "SELECT account, usage FROM account_usage", 0, NULL);
 	pgq_txn_add(t, "COMMIT", 0, NULL);
 	if (pgq_txn_commit(t, load_done, ctl, &e) < 0)
 		log_warn("load: %s; retrying when the database is back", e.msg);
+}
+
+static void load_usage_saved(const struct pgq_result *r, void *arg)
+{
+	(void)arg;
+	if (!r->ok)
+		log_sub(LOG_SUB_DB, "fair-share usage not saved: %s", r->error);
+}
+
+void load_save_usage(struct ctl *ctl)
+{
+	size_t pos = 0, n = 0, cap = 256, used_a = 0, used_u = 0;
+	char *accounts = xmalloc(cap), *usages = xmalloc(cap);
+	const char *vals[2];
+	const char *account;
+	double usage;
+	struct err e;
+
+	accounts[used_a++] = '{';
+	usages[used_u++] = '{';
+	while (fairshare_next(ctl->fairshare, &pos, &account, &usage)) {
+		char num[40];
+		size_t la = strlen(account), lu;
+
+		snprintf(num, sizeof(num), "%.6g", usage);
+		lu = strlen(num);
+		while (used_a + la + 4 > cap || used_u + lu + 4 > cap) {
+			cap *= 2;
+			accounts = xrealloc(accounts, cap);
+			usages = xrealloc(usages, cap);
+		}
+		if (n) {
+			accounts[used_a++] = ',';
+			usages[used_u++] = ',';
+		}
+		/* Account names are [A-Za-z0-9._-]: no quoting needed. */
+		memcpy(accounts + used_a, account, la);
+		used_a += la;
+		memcpy(usages + used_u, num, lu);
+		used_u += lu;
+		n++;
+	}
+	accounts[used_a++] = '}';
+	accounts[used_a] = '\0';
+	usages[used_u++] = '}';
+	usages[used_u] = '\0';
+	vals[0] = accounts;
+	vals[1] = usages;
+	if (n && pgq_submit(ctl->db,
+			    "INSERT INTO account_usage (account, usage) "
+			    "SELECT * FROM unnest($1::text[], $2::float8[]) "
+			    "ON CONFLICT (account) DO UPDATE SET usage = "
+			    "EXCLUDED.usage, updated_at = now()",
+			    2, vals, load_usage_saved, NULL, &e) < 0)
+		log_sub(LOG_SUB_DB, "fair-share usage not saved: %s", e.msg);
+	free(accounts);
+	free(usages);
 }

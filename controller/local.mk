@@ -6,9 +6,11 @@ libcontroller_a_SOURCES = \
 	controller/alloc.c controller/alloc.h \
 	controller/cluster.c controller/cluster.h \
 	controller/settings.c controller/settings.h \
-	controller/ctl.h \
+	controller/ctl.c controller/ctl.h \
 	controller/events.c controller/events.h \
+	controller/explain.c controller/explain.h \
 	controller/gang.c controller/gang.h \
+	controller/http.c controller/http.h controller/http_api.c controller/http_api.h controller/metrics.c controller/metrics.h \
 	controller/job.c controller/job.h \
 	controller/jobspec.c controller/jobspec.h \
 	controller/listen.c controller/peer.h \
@@ -16,8 +18,13 @@ libcontroller_a_SOURCES = \
 	controller/migrate.c controller/migrations.h \
 	controller/node.c controller/node.h \
 	controller/place.c controller/place.h \
+	controller/plan.c controller/plan.h \
+	controller/qos.c controller/qos.h \
+	controller/resv.c controller/resv.h \
+	controller/fairshare.c controller/fairshare.h \
 	controller/rpc.c controller/rpc.h \
 	controller/rpc_admin.c controller/rpc_job.c controller/rpc_node.c \
+	controller/rpc_sched.c \
 	controller/sched.c controller/sched.h \
 	controller/submitq.c controller/submitq.h
 nodist_libcontroller_a_SOURCES = sql/migrations.c

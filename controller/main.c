@@ -30,12 +30,17 @@
 #include "controller/cluster.h"
 #include "controller/ctl.h"
 #include "controller/events.h"
+#include "controller/fairshare.h"
 #include "controller/gang.h"
+#include "controller/http.h"
 #include "controller/job.h"
 #include "controller/load.h"
+#include "controller/metrics.h"
 #include "controller/migrations.h"
 #include "controller/node.h"
 #include "controller/peer.h"
+#include "controller/qos.h"
+#include "controller/resv.h"
 #include "controller/sched.h"
 #include "controller/submitq.h"
 
@@ -55,30 +60,53 @@ static void usage(FILE *out)
 		SYSCONFDIR);
 }
 
-int64_t ctl_now_ms(void)
-{
-	return util_now_mono_ms();
-}
-
 static void ctl_sched_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ctl *ctl = arg;
+	uint64_t passes = ctl->stats.sched_passes;
+	int64_t t0;
 
 	(void)fd;
 	(void)what;
 	if (ctl->sched_running)
 		return;
 	ctl->sched_running = true;
+	t0 = util_now_mono_us();
 	sched_pass(ctl);
+	/* A pass skipped (inactive, database down) is not a duration. */
+	if (ctl->stats.sched_passes != passes)
+		metrics_sched_pass(ctl, util_now_mono_us() - t0);
 	ctl->sched_running = false;
 }
 
-void ctl_sched_soon(struct ctl *ctl)
+/* Charge running jobs' GPU time to their accounts; save now and then. */
+static void ctl_fairshare_tick(struct ctl *ctl)
 {
-	static const struct timeval zero = { 0, 0 };
+	int64_t now = util_now_mono_ms();
+	double dt = ctl->last_fairshare_mono_ms
+			    ? (double)(now - ctl->last_fairshare_mono_ms) / 1000
+			    : 0;
 
-	if (ctl->sched_soon && !evtimer_pending(ctl->sched_soon, NULL))
-		evtimer_add(ctl->sched_soon, &zero);
+	ctl->last_fairshare_mono_ms = now;
+	fairshare_set_halflife(ctl->fairshare,
+			       (double)ctl->cfg.fairshare_halflife_sec);
+	fairshare_decay(ctl->fairshare, (double)now / 1000.0);
+	for (struct alloc *a = ctl->allocs; a && dt > 0; a = a->next) {
+		const struct job *job = a->job;
+		double gpus = 0;
+
+		if (!job || job->state != JOB_RUNNING)
+			continue;
+		for (int i = 0; i < a->nparts; i++)
+			gpus += __builtin_popcount(a->parts[i].gpu_mask);
+		fairshare_charge(ctl->fairshare,
+				 *job->account ? job->account : job->user,
+				 gpus * dt);
+	}
+	if (now - ctl->last_usage_save_mono_ms >= 60000) {
+		ctl->last_usage_save_mono_ms = now;
+		load_save_usage(ctl);
+	}
 }
 
 static void ctl_sweep_cb(evutil_socket_t fd, short what, void *arg)
@@ -92,6 +120,7 @@ static void ctl_sweep_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	node_sweep(ctl);
 	gang_sweep(ctl);
+	ctl_fairshare_tick(ctl);
 	if (++ticks % 60 == 0)
 		job_expire_finished(ctl);
 }
@@ -118,7 +147,10 @@ static void ctl_db_state_cb(bool connected, void *arg)
 		return;
 	}
 	if (!ctl->loaded) {
-		load_start(ctl);
+		if (ctl->model_loaded)
+			load_dep_states(ctl);
+		else
+			load_start(ctl);
 		return;
 	}
 	job_flush_dirty(ctl);
@@ -337,9 +369,15 @@ static int ctl_parse_args(struct ctl *ctl, int argc, char **argv,
 
 static void ctl_free(struct ctl *ctl)
 {
+	http_destroy(ctl->http);
+	ctl->http = NULL;
 	submitq_destroy(ctl->submitq);
 	alloc_destroy_all(ctl);
 	job_table_destroy(ctl->jobs);
+	qos_table_destroy(ctl->qos);
+	resv_table_destroy(ctl->resv);
+	fairshare_destroy(ctl->fairshare);
+	hmap_destroy(ctl->finished_states);
 	cluster_destroy(ctl->cluster);
 	hmap_destroy(ctl->alloc_index);
 	events_destroy(ctl->events);
@@ -423,6 +461,10 @@ int main(int argc, char **argv)
 	ctl.cluster = cluster_create();
 	ctl.jobs = job_table_create();
 	ctl.alloc_index = hmap_create();
+	ctl.qos = qos_table_create();
+	ctl.resv = resv_table_create();
+	ctl.fairshare = fairshare_create((double)ctl.cfg.fairshare_halflife_sec);
+	ctl.finished_states = hmap_create();
 	ctl.events = events_create(&ctl);
 	ctl.submitq = submitq_create(&ctl);
 	ctl.sched_soon = evtimer_new(ctl.base, ctl_sched_cb, &ctl);
@@ -454,6 +496,11 @@ int main(int argc, char **argv)
 		 "(port %d)",
 		 PACKAGE_VERSION, ctl.id, ctl.cfg.listen,
 		 listener_port(ctl.listener));
+	if (*ctl.cfg.http_listen) {
+		ctl.http = http_create(&ctl, &e);
+		if (!ctl.http)
+			fatal("%s", e.msg);
+	}
 
 	event_base_dispatch(ctl.base);
 

@@ -58,6 +58,16 @@ static bool place_has_features(const struct place_req *req,
 	return true;
 }
 
+/* Do reservations and claims let the job use this node? */
+static bool place_block_ok(const struct place_req *req, const struct node *n)
+{
+	bool own = req->owner && n->block_owner == req->owner;
+
+	if (req->only_owner && !own)
+		return false;
+	return own || n->block_from >= req->end_time;
+}
+
 /* May this node take one whole-node share of the job? */
 static bool place_node_usable(const struct place_ctx *x, const struct node *n)
 {
@@ -90,7 +100,7 @@ static bool place_node_usable(const struct place_ctx *x, const struct node *n)
 		return false;
 	if (x->model_id != -1 && n->model_id != x->model_id)
 		return false;
-	if (n->block_from < req->end_time)
+	if (!place_block_ok(req, n))
 		return false;
 	if (req->nexclude && place_excluded(req, n))
 		return false;
@@ -530,7 +540,7 @@ static bool place_partial_usable(const struct place_ctx *x,
 		return false;
 	if (x->model_id != -1 && n->model_id != x->model_id)
 		return false;
-	if (n->block_from < req->end_time)
+	if (!place_block_ok(req, n))
 		return false;
 	if (req->nexclude && place_excluded(req, n))
 		return false;
@@ -620,7 +630,8 @@ int place_find(const struct cluster *c, const struct place_req *req,
 		if (x.model_id < 0)
 			return 0; /* no node has that model */
 	}
-	x.scan_all = req->nfeatures > 0 || req->avail != NULL;
+	x.scan_all = req->nfeatures > 0 || req->avail != NULL ||
+		     req->only_owner;
 	/* Part of one node: the packing path (not for backfill probes). */
 	if (req->nodes == 1 && !req->avail && req->within == PLACE_ANY &&
 	    req->gpus_per_node < 8)

@@ -43,8 +43,12 @@ struct place_req {
 	bool allow_spares;	/* may use hot spares (replacement gangs) */
 	/* The job would run until end_time (INT64_MAX: no limit); a node
 	 * whose block_from is earlier (a reservation, the top job's
-	 * shadow) cannot take it. */
+	 * shadow) cannot take it, unless the block is the job's own
+	 * (owner: its id, or minus its reservation's id).  only_owner
+	 * restricts the job to nodes blocked for it (a reservation). */
 	int64_t end_time;
+	int64_t owner;
+	bool only_owner;
 	/* Backfill probe: avail[node index] is when the node will be free;
 	 * nodes free by avail_by count as free.  NULL: only free now. */
 	const int64_t *avail;

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "controller/ctl.h"
+#include "controller/metrics.h"
 #include "controller/peer.h"
 #include "controller/rpc.h"
 
@@ -50,8 +51,20 @@ static const struct rpc_handler rpc_table[] = {
 	{ REQ_CASE(LIST_NODES), "list_nodes", R_PEOPLE, false, rpc_node_list },
 	{ REQ_CASE(WHOAMI), "whoami", R_PEOPLE | R_NODE, true,
 	  rpc_admin_whoami },
+	{ REQ_CASE(HOLD_JOB), "hold_job", R_USER | R_ADMIN, false,
+	  rpc_sched_hold },
+	{ REQ_CASE(LIST_QOS), "list_qos", R_PEOPLE, false, rpc_sched_list_qos },
+	{ REQ_CASE(LIST_RESERVATIONS), "list_reservations", R_PEOPLE, false,
+	  rpc_sched_list_resv },
 	{ REQ_CASE(APPLY_TOPOLOGY), "apply_topology", R_ADMIN, false,
 	  rpc_admin_apply_topology },
+	{ REQ_CASE(SET_QOS), "set_qos", R_ADMIN, false, rpc_sched_set_qos },
+	{ REQ_CASE(CREATE_RESERVATION), "create_reservation", R_ADMIN, false,
+	  rpc_sched_create_resv },
+	{ REQ_CASE(DELETE_RESERVATION), "delete_reservation", R_ADMIN, false,
+	  rpc_sched_delete_resv },
+	{ REQ_CASE(SET_JOB_PRIORITY), "set_job_priority", R_ADMIN, false,
+	  rpc_sched_set_priority },
 };
 
 static const struct rpc_handler *rpc_lookup(int body_case)
@@ -73,6 +86,8 @@ void rpc_respond(struct rpc_req *r, Colossus__Response *resp)
 {
 	struct err e;
 
+	metrics_rpc(r->ctl, r->method, (int)resp->status,
+		    util_now_mono_us() - r->start_us);
 	if (r->id && !r->peer->closed) {
 		resp->id = r->id;
 		if (rpcconn_respond(r->peer->conn, resp, &e) < 0)

@@ -49,5 +49,12 @@ void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_job_show(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_admin_whoami(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_admin_apply_topology(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_hold(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_set_priority(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_list_qos(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_set_qos(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_list_resv(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_create_resv(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_sched_delete_resv(struct rpc_req *r, const Colossus__Request *msg);
 
 #endif

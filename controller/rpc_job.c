@@ -18,10 +18,13 @@
 #include "controller/alloc.h"
 #include "controller/cluster.h"
 #include "controller/ctl.h"
+#include "controller/explain.h"
 #include "controller/gang.h"
 #include "controller/job.h"
 #include "controller/jobspec.h"
 #include "controller/peer.h"
+#include "controller/qos.h"
+#include "controller/resv.h"
 #include "controller/rpc.h"
 #include "controller/submitq.h"
 
@@ -43,9 +46,118 @@ static bool rpc_job_may_see(const struct rpc_req *r, const struct job *job)
 	return true;
 }
 
+/*
+ * QOS and reservation rules a spec must meet, after validation.  Returns
+ * STATUS_OK, or the status to refuse with and e set.
+ */
+static Colossus__Status rpc_job_check_policy(struct rpc_req *r,
+					     Colossus__JobSpec *spec,
+					     struct err *e)
+{
+	const Colossus__Status bad = COLOSSUS__STATUS__STATUS_INVALID;
+	struct ctl *ctl = r->ctl;
+	const char *qname = spec->qos && *spec->qos ? spec->qos : "normal";
+	const struct qos *q = qos_find(ctl->qos, qname);
+
+	if (!q) {
+		err_set(e, "unknown QOS '%.64s' (colossus qos list shows them)",
+			qname);
+		return bad;
+	}
+	if (q->max_time_limit_sec) {
+		if (spec->time_limit_sec == 0)
+			spec->time_limit_sec = q->max_time_limit_sec;
+		if (spec->time_limit_sec > q->max_time_limit_sec) {
+			err_set(e, "QOS %s allows at most %llu s", q->name,
+				(unsigned long long)q->max_time_limit_sec);
+			return bad;
+		}
+	}
+	if (q->max_nodes && spec->nodes > q->max_nodes) {
+		err_set(e, "QOS %s allows at most %u nodes", q->name,
+			q->max_nodes);
+		return bad;
+	}
+	if (spec->reservation && *spec->reservation) {
+		const struct resv *rv = resv_find(ctl->resv, spec->reservation);
+
+		if (!rv) {
+			err_set(e, "no reservation '%.64s'", spec->reservation);
+			return bad;
+		}
+		if (!rpc_job_is_admin(r) &&
+		    !resv_allows(rv, r->peer->id.name, spec->account)) {
+			err_set(e, "you may not use reservation '%s'",
+				rv->name);
+			return COLOSSUS__STATUS__STATUS_PERMISSION;
+		}
+	}
+	return COLOSSUS__STATUS__STATUS_OK;
+}
+
+static struct job *rpc_job_new(struct rpc_req *r, const Colossus__SubmitJob *m,
+			       const Colossus__JobSpec *spec)
+{
+	struct ctl *ctl = r->ctl;
+	size_t len = colossus__job_spec__get_packed_size(spec);
+	uint8_t *packed = xmalloc(len ? len : 1);
+	struct job *job;
+
+	/* Store the normalised spec: defaults are part of the record. */
+	colossus__job_spec__pack(spec, packed);
+	job = job_create(job_table_next_id(ctl->jobs), r->peer->id.name,
+			 packed, len, spec);
+	free(packed);
+	job->submit_time = util_now_wall_s();
+	job_resolve_excludes(job, ctl->cluster, spec);
+	if (spec->hold) {
+		job->state = JOB_HELD;
+		job_set_reason(job, "held at submission");
+	} else {
+		job_set_reason(job, "waiting for a scheduling pass");
+	}
+	(void)m;
+	return job;
+}
+
+static void rpc_job_create_and_queue(struct rpc_req *r,
+				     const Colossus__SubmitJob *m,
+				     const Colossus__JobSpec *spec)
+{
+	struct job **jobs;
+	uint32_t *tasks = NULL, limit = 0;
+	size_t ntasks = 1;
+	struct err e;
+
+	if (spec->array && *spec->array) {
+		if (jobspec_parse_array(spec->array, &tasks, &ntasks, &limit,
+					&e) < 0) {
+			rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "%s",
+				  e.msg);
+			return;
+		}
+	}
+	jobs = xcalloc(ntasks, sizeof(*jobs));
+	for (size_t i = 0; i < ntasks; i++) {
+		jobs[i] = rpc_job_new(r, m, spec);
+		if (tasks) {
+			jobs[i]->array_job_id = jobs[0]->id;
+			jobs[i]->array_task = tasks[i];
+			jobs[i]->array_limit = limit;
+		}
+	}
+	/* The retry key belongs to the submission: its first job. */
+	if (m->submit_key && *m->submit_key)
+		jobs[0]->submit_key = xstrdup(m->submit_key);
+	submitq_add(r->ctl->submitq, r, jobs, (int)ntasks);
+	free(jobs);
+	free(tasks);
+}
+
 void rpc_job_submit(struct rpc_req *r, const Colossus__Request *msg)
 {
 	const Colossus__SubmitJob *m = msg->submit_job;
+	Colossus__Status status;
 	struct ctl *ctl = r->ctl;
 	struct jobspec_limits lim;
 	Colossus__JobSpec *spec;
@@ -121,25 +233,14 @@ void rpc_job_submit(struct rpc_req *r, const Colossus__Request *msg)
 		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "%s", e.msg);
 		return;
 	}
-	/* Store the normalised spec: defaults are part of the record. */
-	len = colossus__job_spec__get_packed_size(spec);
-	packed = xmalloc(len ? len : 1);
-	colossus__job_spec__pack(spec, packed);
-	job = job_create(job_table_next_id(ctl->jobs), r->peer->id.name,
-			 packed, len, spec);
-	free(packed);
-	job->submit_time = util_now_wall_s();
-	job->priority = -(double)spec->nice;
-	if (spec->hold) {
-		job->state = JOB_HELD;
-		job_set_reason(job, "held at submission");
-	} else {
-		job_set_reason(job, "waiting for a scheduling pass");
+	status = rpc_job_check_policy(r, spec, &e);
+	if (status != COLOSSUS__STATUS__STATUS_OK) {
+		colossus__job_spec__free_unpacked(spec, NULL);
+		rpc_error(r, status, "%s", e.msg);
+		return;
 	}
-	if (m->submit_key && *m->submit_key)
-		job->submit_key = xstrdup(m->submit_key);
+	rpc_job_create_and_queue(r, m, spec);
 	colossus__job_spec__free_unpacked(spec, NULL);
-	submitq_add(ctl->submitq, r, job);
 }
 
 /* ---- cancel ----------------------------------------------------------- */
@@ -423,7 +524,7 @@ void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg)
 	ptrs = xcalloc(n + 1, sizeof(*ptrs));
 	for (size_t i = 0; i < n; i++) {
 		colossus__job_info__init(&infos[i]);
-		job_to_info(sel[i], &infos[i]);
+		job_to_info(sel[i], &infos[i], NULL);
 		ptrs[i] = &infos[i];
 	}
 	reply.n_jobs = n;
@@ -460,8 +561,12 @@ static void rpc_job_show_memory(struct rpc_req *r, struct job *job)
 	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
 	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
 	Colossus__JobSpec *spec, shown;
+	Colossus__PriorityFactors pf;
+	char why[1024];
 
-	job_to_info(job, &info);
+	job_to_info(job, &info, &pf);
+	explain_job(r->ctl, job, why, sizeof(why));
+	info.why = why;
 	spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
 	info.spec = rpc_job_redact(spec, &shown, rpc_job_may_touch(r, job));
 	reply.job = &info;

@@ -1,21 +1,30 @@
 /*
- * Scheduling pass.
+ * The scheduling pass: which pending jobs may run (holds, dependencies,
+ * array limits, requeue backoff), in what order (multifactor priority),
+ * then the planner's decisions (plan.c), committed in one transaction
+ * before any launch order goes out (DESIGN invariants 1 and 4).
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hmap.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "controller/alloc.h"
 #include "controller/cluster.h"
 #include "controller/ctl.h"
+#include "controller/fairshare.h"
 #include "controller/gang.h"
 #include "controller/job.h"
 #include "controller/place.h"
+#include "controller/plan.h"
+#include "controller/qos.h"
+#include "controller/resv.h"
 #include "controller/sched.h"
 
 struct sched_placed {
@@ -25,8 +34,9 @@ struct sched_placed {
 
 struct sched_batch {
 	struct ctl *ctl;
+	struct pgq_txn *txn;
 	struct sched_placed *placed;
-	int n;
+	int n, cap;
 };
 
 static int sched_job_cmp(const void *a, const void *b)
@@ -124,80 +134,248 @@ static void sched_commit_done(const struct pgq_result *r, void *arg)
 		ctl_sched_soon(ctl);
 }
 
-static bool sched_eligible(const struct job *job, int64_t now)
+/* Planner hook: reserve the GPUs now, record the decision in the batch. */
+static int sched_start(void *arg, struct job *job,
+		       const struct place_result *res)
 {
-	return job->state == JOB_PENDING && !job->cancel_pending &&
-	       !job->alloc && job->eligible_mono_ms <= now;
+	struct sched_batch *b = arg;
+	struct ctl *ctl = b->ctl;
+	struct alloc *a = alloc_create(ctl, job, job->epoch + 1, res->nodes,
+				       res->masks, res->n);
+
+	job->alloc = a;
+	job->epoch = a->epoch;
+	job->start_time = util_now_wall_s();
+	job->expected_start = 0;
+	free(job->nodelist);
+	job->nodelist = alloc_nodelist(a);
+	job_set_state_txn(ctl, job, JOB_STARTING, "", b->txn);
+	sched_add_alloc_row(b->txn, a);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->placed = xreallocarray(b->placed, (size_t)b->cap,
+					  sizeof(*b->placed));
+	}
+	b->placed[b->n].job_id = job->id;
+	b->placed[b->n].epoch = a->epoch;
+	b->n++;
+	ctl->stats.placements++;
+	log_sub(LOG_SUB_SCHED, "job=%" PRIu64 " placed on %d nodes (%d racks, "
+		"%d pods)", job->id, res->n, res->racks, res->pods);
+	return 0;
 }
+
+/* Planner hook: make room for a higher-QOS job. */
+static void sched_preempt(void *arg, struct job *victim, struct job *by)
+{
+	struct sched_batch *b = arg;
+	const struct qos *q = qos_find(b->ctl->qos, victim->qos);
+	char why[160];
+
+	snprintf(why, sizeof(why), "preempted by job %" PRIu64 " (qos %s)",
+		 by->id, by->qos);
+	log_info("job=%" PRIu64 " %s", victim->id, why);
+	ctl_event(b->ctl, "job_preempted", "info", "scheduler", victim->id, 0,
+		  0, why);
+	b->ctl->stats.preemptions++;
+	gang_preempt(b->ctl, victim, why, q ? q->grace_sec : 60,
+		     q && q->preempt_cancel);
+}
+
+/* ---- eligibility -------------------------------------------------------- */
+
+/* Final state of a job by id: in memory, or remembered after it left. */
+static int sched_dep_state(struct ctl *ctl, uint64_t id)
+{
+	const struct job *dep = job_table_get(ctl->jobs, id);
+	void *v;
+
+	if (dep)
+		return (int)dep->state;
+	v = hmap_get(ctl->finished_states, id);
+	return v ? (int)(uintptr_t)v : -1; /* -1: unknown (long gone) */
+}
+
+/*
+ * 1: dependencies met; 0: not yet; -1: they can never be met.
+ */
+static int sched_deps_met(struct ctl *ctl, const struct job *job)
+{
+	for (int i = 0; i < job->nafter; i++) {
+		int st = sched_dep_state(ctl, job->after[i]);
+
+		if (st >= 0 && !job_state_final((enum job_state)st))
+			return 0;
+	}
+	for (int i = 0; i < job->nafter_ok; i++) {
+		int st = sched_dep_state(ctl, job->after_ok[i]);
+
+		if (st >= 0 && !job_state_final((enum job_state)st))
+			return 0;
+		if (st >= 0 && st != JOB_COMPLETED)
+			return -1;
+	}
+	for (int i = 0; i < job->nafter_not_ok; i++) {
+		int st = sched_dep_state(ctl, job->after_not_ok[i]);
+
+		if (st >= 0 && !job_state_final((enum job_state)st))
+			return 0;
+		if (st == JOB_COMPLETED)
+			return -1;
+	}
+	return 1;
+}
+
+static void sched_priority(struct ctl *ctl, struct job *job, int64_t now,
+			   double cluster_gpus, int qos_max)
+{
+	const struct ctl_config *cfg = &ctl->cfg;
+	const struct qos *q = qos_find(ctl->qos, job->qos);
+	struct prio_factors *f = &job->factors;
+	double age = (double)(now - job->submit_time);
+	double max_age = cfg->prio_max_age_sec ? (double)cfg->prio_max_age_sec
+					       : 7 * 86400.0;
+
+	if (age < 0)
+		age = 0;
+	f->age = (double)cfg->prio_weight_age * fmin(1.0, age / max_age);
+	f->size = (double)cfg->prio_weight_size *
+		  fmin(1.0, (double)(job->nodes * job->gpus_per_node) /
+				    (cluster_gpus > 0 ? cluster_gpus : 1));
+	f->fairshare = (double)cfg->prio_weight_fairshare *
+		       fairshare_factor(ctl->fairshare,
+					*job->account ? job->account
+						      : job->user);
+	f->qos = (double)cfg->prio_weight_qos *
+		 (q ? (double)q->priority / (double)qos_max : 0);
+	f->boost = job->boost;
+	f->nice = job->nice;
+	job->priority = f->age + f->size + f->fairshare + f->qos + f->boost -
+			f->nice;
+}
+
+/* Running (or starting) tasks per array, for %N limits. */
+static struct hmap *sched_array_counts(struct ctl *ctl)
+{
+	struct hmap *m = hmap_create();
+	size_t pos = 0;
+	struct job *job;
+
+	while ((job = job_table_next(ctl->jobs, &pos)) != NULL) {
+		uintptr_t n;
+
+		if (!job->array_job_id || !job->alloc)
+			continue;
+		n = (uintptr_t)hmap_get(m, job->array_job_id);
+		hmap_put(m, job->array_job_id, (void *)(n + 1));
+	}
+	return m;
+}
+
+static bool sched_eligible(struct ctl *ctl, struct job *job, int64_t now_mono,
+			   struct hmap *arrays)
+{
+	int deps;
+
+	if (job->state == JOB_HELD) {
+		job->queue_pos = 0;
+		return false;
+	}
+	if (job->state != JOB_PENDING || job->cancel_pending || job->alloc)
+		return false;
+	job->queue_pos = 0;
+	job->expected_start = 0;
+	if (job->eligible_mono_ms > now_mono) {
+		job_set_reason(job, "waiting before restarting (backoff)");
+		return false;
+	}
+	deps = sched_deps_met(ctl, job);
+	if (deps == 0) {
+		job_set_reason(job, "waiting for dependencies");
+		return false;
+	}
+	if (deps < 0) {
+		job_set_reason(job, "dependency can never be satisfied");
+		return false;
+	}
+	if (job->array_job_id && job->array_limit &&
+	    (uintptr_t)hmap_get(arrays, job->array_job_id) >=
+		    job->array_limit) {
+		job_set_reason(job, "waiting for array tasks to finish (%N "
+				    "limit)");
+		return false;
+	}
+	if (*job->reservation && !resv_find(ctl->resv, job->reservation)) {
+		job_set_reason(job, "its reservation no longer exists");
+		return false;
+	}
+	return true;
+}
+
+/* ---- the pass --------------------------------------------------------------- */
 
 void sched_pass(struct ctl *ctl)
 {
-	int64_t t0 = util_now_mono_us(), now = util_now_mono_ms();
+	int64_t t0 = util_now_mono_us(), now_mono = util_now_mono_ms();
+	int64_t now = util_now_wall_s();
 	struct job **pending = NULL;
 	size_t npending = 0, cap = 0, pos = 0;
-	struct job *job;
-	struct pgq_txn *t;
+	double cluster_gpus = 0;
+	struct plan_cfg pcfg;
+	struct plan_hooks hooks;
+	struct plan_stats st;
 	struct sched_batch *b;
+	struct hmap *arrays;
+	struct job *job;
+	int qos_max;
 	struct err e;
 
 	if (!ctl->active || !ctl->db_up)
 		return;
+	ctl->last_pass_mono_ms = now_mono;
+	if (resv_expire(ctl->resv, now))
+		log_info("sched: expired reservations dropped");
+	for (int i = 0; i < cluster_nnodes(ctl->cluster); i++)
+		cluster_gpus += cluster_node_at(ctl->cluster, i)->gpus;
+	qos_max = qos_max_priority(ctl->qos);
+	arrays = sched_array_counts(ctl);
 	while ((job = job_table_next(ctl->jobs, &pos)) != NULL) {
-		if (!sched_eligible(job, now))
+		if (!sched_eligible(ctl, job, now_mono, arrays))
 			continue;
+		sched_priority(ctl, job, now, cluster_gpus, qos_max);
 		if (npending == cap) {
 			cap = cap ? cap * 2 : 256;
 			pending = xreallocarray(pending, cap, sizeof(*pending));
 		}
 		pending[npending++] = job;
 	}
+	hmap_destroy(arrays);
 	ctl->stats.sched_passes++;
+	ctl->stats.pending_last = (uint32_t)npending;
 	if (!npending) {
 		free(pending);
 		return;
 	}
 	qsort(pending, npending, sizeof(*pending), sched_job_cmp);
-	t = pgq_txn_begin(ctl->db);
 	b = xcalloc(1, sizeof(*b));
 	b->ctl = ctl;
-	b->placed = xcalloc(npending, sizeof(*b->placed));
-	for (size_t i = 0; i < npending; i++) {
-		struct place_req req;
-		struct place_result res;
-		struct alloc *a;
-
-		job = pending[i];
-		memset(&req, 0, sizeof(req));
-		req.nodes = job->nodes;
-		req.gpus_per_node = job->gpus_per_node;
-		req.gpu_model = job->gpu_model;
-		req.exclude = job->exclude;
-		req.nexclude = job->nexclude;
-		if (!place_find(ctl->cluster, &req, &res)) {
-			job_set_reason(job, "waiting for resources");
-			continue;
-		}
-		a = alloc_create(ctl, job, job->epoch + 1, res.nodes, res.masks,
-				 res.n);
-		place_result_free(&res);
-		job->alloc = a;
-		job->epoch = a->epoch;
-		free(job->nodelist);
-		job->nodelist = alloc_nodelist(a);
-		job->start_time = util_now_wall_s();
-		job_set_state_txn(ctl, job, JOB_STARTING, "", t);
-		sched_add_alloc_row(t, a);
-		b->placed[b->n].job_id = job->id;
-		b->placed[b->n].epoch = a->epoch;
-		b->n++;
-		ctl->stats.placements++;
-	}
+	b->txn = pgq_txn_begin(ctl->db);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.bf_depth = (int)ctl->cfg.bf_depth;
+	pcfg.bf_horizon_sec = (int64_t)ctl->cfg.bf_horizon_sec;
+	pcfg.claim_sec = 300;
+	hooks.start = sched_start;
+	hooks.preempt = sched_preempt;
+	hooks.arg = b;
+	plan_run(ctl->cluster, ctl->qos, ctl->resv, pending, npending, now,
+		 now_mono, &pcfg, &hooks, &st);
 	free(pending);
+	ctl->stats.backfilled += (uint64_t)st.backfilled;
 	if (b->n == 0) {
-		pgq_txn_abort(t);
+		pgq_txn_abort(b->txn);
 		free(b->placed);
 		free(b);
-	} else if (pgq_txn_commit(t, sched_commit_done, b, &e) < 0) {
+	} else if (pgq_txn_commit(b->txn, sched_commit_done, b, &e) < 0) {
 		struct pgq_result r = { .ok = false, .error = e.msg };
 
 		sched_commit_done(&r, b);
@@ -205,4 +383,8 @@ void sched_pass(struct ctl *ctl)
 	ctl->stats.sched_last_us = (uint64_t)(util_now_mono_us() - t0);
 	if (ctl->stats.sched_last_us > ctl->stats.sched_max_us)
 		ctl->stats.sched_max_us = ctl->stats.sched_last_us;
+	log_sub(LOG_SUB_SCHED, "pass: %zu pending, %d started (%d backfilled), "
+		"%d reserved, %d preempted, %.1f ms",
+		npending, st.started, st.backfilled, st.reserved,
+		st.preemptions, (double)ctl->stats.sched_last_us / 1000.0);
 }

@@ -14,6 +14,8 @@ struct ctl_config {
 	/* [controller] */
 	char *listen;		  /* host:port for agents and clients        */
 	char *http_listen;	  /* host:port for /metrics; "" = off        */
+	bool http_tls;		  /* HTTPS with client certificates          */
+	char *web_dir;		  /* rack map page files                     */
 	char *id;		  /* this controller's name (default hostname) */
 	int log_level;
 	char *debug;		  /* subsystem debug flags                   */
@@ -41,6 +43,16 @@ struct ctl_config {
 	/* [scheduler] */
 	uint64_t sched_interval_sec;
 	int64_t submit_batch_max;
+	int64_t min_pass_interval_ms;
+	int64_t bf_depth;
+	uint64_t bf_horizon_sec;
+	/* [priority] */
+	int64_t prio_weight_age;
+	int64_t prio_weight_size;
+	int64_t prio_weight_fairshare;
+	int64_t prio_weight_qos;
+	uint64_t prio_max_age_sec;
+	uint64_t fairshare_halflife_sec;
 	/* [limits] */
 	int64_t max_frame_kib;
 	int64_t max_connections;

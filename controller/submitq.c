@@ -16,11 +16,13 @@
 #include "controller/rpc.h"
 #include "controller/submitq.h"
 
-#define SUBMIT_COLS 13
+#define SUBMIT_COLS 15
 
+/* One submission: one job, or every task of an array. */
 struct submit_item {
 	struct rpc_req *r; /* NULL for jobs in limbo */
-	struct job *job;
+	struct job **jobs;
+	int njobs;
 	struct submit_item *next;
 };
 
@@ -83,15 +85,33 @@ void submitq_forget_key(struct submitq *q, const struct job *job)
 		hmap_del(q->keys, h);
 }
 
-static void submitq_reply(struct rpc_req *r, uint64_t id)
+static void submitq_reply(struct rpc_req *r, struct job **jobs, int n)
 {
 	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
 	Colossus__SubmitJobReply reply = COLOSSUS__SUBMIT_JOB_REPLY__INIT;
+	uint64_t *ids = NULL;
 
-	reply.job_id = id;
+	reply.job_id = jobs[0]->id;
+	if (n > 1 || jobs[0]->array_job_id) {
+		ids = xcalloc((size_t)n, sizeof(*ids));
+		for (int i = 0; i < n; i++)
+			ids[i] = jobs[i]->id;
+		reply.n_array_job_ids = (size_t)n;
+		reply.array_job_ids = ids;
+	}
 	resp.body_case = COLOSSUS__RESPONSE__BODY_SUBMIT_JOB;
 	resp.submit_job = &reply;
 	rpc_respond(r, &resp);
+	free(ids);
+}
+
+static void submitq_item_free(struct submit_item *it, bool destroy_jobs)
+{
+	if (destroy_jobs)
+		for (int i = 0; i < it->njobs; i++)
+			job_destroy(it->jobs[i]);
+	free(it->jobs);
+	free(it);
 }
 
 static void submitq_accept(struct submitq *q, struct job *job)
@@ -106,12 +126,12 @@ static void submitq_accept(struct submitq *q, struct job *job)
 		 job_state_name(job->state));
 }
 
-static void submitq_free_items(struct submit_item *it)
+static void submitq_free_items(struct submit_item *it, bool destroy_jobs)
 {
 	while (it) {
 		struct submit_item *next = it->next;
 
-		free(it);
+		submitq_item_free(it, destroy_jobs);
 		it = next;
 	}
 }
@@ -125,25 +145,25 @@ static void submitq_batch_done(const struct pgq_result *res, void *arg)
 	for (it = b->items; it; it = next) {
 		next = it->next;
 		if (res->ok) {
-			submitq_accept(q, it->job);
-			submitq_reply(it->r, it->job->id);
-			free(it);
+			for (int i = 0; i < it->njobs; i++)
+				submitq_accept(q, it->jobs[i]);
+			submitq_reply(it->r, it->jobs, it->njobs);
+			submitq_item_free(it, false);
 		} else if (res->lost) {
 			/* Unknown outcome: park until the database is back. */
 			rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
 				  "database connection lost while recording "
 				  "job %" PRIu64 "; retry with the same "
 				  "command (it is safe)",
-				  it->job->id);
+				  it->jobs[0]->id);
 			it->r = NULL;
 			it->next = q->limbo;
 			q->limbo = it;
 		} else {
 			rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
 				  "job not recorded: %s", res->error);
-			submitq_forget_key(q, it->job);
-			job_destroy(it->job);
-			free(it);
+			submitq_forget_key(q, it->jobs[0]);
+			submitq_item_free(it, true);
 		}
 	}
 	if (res->ok)
@@ -159,9 +179,9 @@ static size_t submitq_row_sql(char *sql, size_t cap, size_t used, int row)
 	return used + (size_t)snprintf(
 		sql + used, cap - used,
 		"%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,"
-		"to_timestamp($%d),$%d)",
+		"to_timestamp($%d),$%d,$%d,$%d)",
 		row ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7,
-		b + 8, b + 9, b + 10, b + 11, b + 12, b + 13);
+		b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15);
 }
 
 static char *submitq_hex(const uint8_t *p, size_t n)
@@ -196,30 +216,36 @@ static void submitq_flush_cb(evutil_socket_t fd, short what, void *arg)
 		char **vals;
 		struct err e;
 
-		/* Take up to max queued submissions. */
+		int items = 0;
+
+		/* Take whole submissions up to about max jobs. */
 		b->q = q;
 		b->items = q->head;
-		for (it = q->head; it && n < max; it = it->next) {
+		for (it = q->head; it && (n < max || items == 0);
+		     it = it->next) {
 			last = it;
-			n++;
+			n += it->njobs;
+			items++;
 		}
 		q->head = last->next;
 		if (!q->head)
 			q->tail = NULL;
 		last->next = NULL;
-		q->queued -= n;
+		q->queued -= items;
 		b->n = n;
-		cap = 200 + (size_t)n * 120;
+		cap = 200 + (size_t)n * 140;
 		sql = xmalloc(cap);
 		used = (size_t)snprintf(sql, cap,
 					"INSERT INTO jobs (id, user_name, "
 					"account, qos, name, state, reason, "
 					"nodes, gpus_per_node, time_limit_sec, "
-					"spec, submit_time, submit_key) VALUES ");
+					"spec, submit_time, submit_key, "
+					"array_job_id, array_task) VALUES ");
 		vals = xcalloc((size_t)n * (size_t)cols, sizeof(char *));
 		n = 0;
-		for (it = b->items; it; it = it->next, n++) {
-			struct job *job = it->job;
+		for (it = b->items; it; it = it->next)
+		for (int k = 0; k < it->njobs; k++, n++) {
+			struct job *job = it->jobs[k];
 			char **v = vals + (size_t)n * (size_t)cols;
 
 			used = submitq_row_sql(sql, cap, used, n);
@@ -237,6 +263,12 @@ static void submitq_flush_cb(evutil_socket_t fd, short what, void *arg)
 			v[11] = xasprintf("%" PRId64, job->submit_time);
 			v[12] = job->submit_key ? xstrdup(job->submit_key)
 						: NULL;
+			v[13] = job->array_job_id
+					? xasprintf("%" PRIu64, job->array_job_id)
+					: NULL;
+			v[14] = job->array_job_id
+					? xasprintf("%u", job->array_task)
+					: NULL;
 		}
 		/* Parameters only: the SQL text holds no data. */
 		{
@@ -280,34 +312,33 @@ void submitq_destroy(struct submitq *q)
 
 	if (!q)
 		return;
-	for (it = q->head; it; it = it->next) {
+	for (it = q->head; it; it = it->next)
 		rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
 			  "controller shutting down");
-		job_destroy(it->job);
-	}
-	submitq_free_items(q->head);
-	for (it = q->limbo; it; it = it->next)
-		job_destroy(it->job);
-	submitq_free_items(q->limbo);
+	submitq_free_items(q->head, true);
+	submitq_free_items(q->limbo, true);
 	event_free(q->flush_ev);
 	hmap_destroy(q->keys);
 	free(q);
 }
 
-void submitq_add(struct submitq *q, struct rpc_req *r, struct job *job)
+void submitq_add(struct submitq *q, struct rpc_req *r, struct job **jobs,
+		 int njobs)
 {
 	static const struct timeval zero = { 0, 0 };
 	struct submit_item *it = xcalloc(1, sizeof(*it));
 
 	it->r = r;
-	it->job = job;
+	it->jobs = xcalloc((size_t)njobs, sizeof(*jobs));
+	memcpy(it->jobs, jobs, (size_t)njobs * sizeof(*jobs));
+	it->njobs = njobs;
 	if (q->tail)
 		q->tail->next = it;
 	else
 		q->head = it;
 	q->tail = it;
 	q->queued++;
-	submitq_remember_key(q, job);
+	submitq_remember_key(q, jobs[0]);
 	/* Everything that arrives before the loop comes round joins. */
 	event_add(q->flush_ev, &zero);
 }
@@ -342,17 +373,19 @@ static void submitq_limbo_done(const struct pgq_result *r, void *arg)
 		if (v)
 			hmap_put(found, strtoull(v, NULL, 10), (void *)1);
 	}
+	/* A submission's jobs commit together: its first job tells. */
 	for (it = lc->items; it; it = next) {
 		next = it->next;
-		if (hmap_get(found, it->job->id)) {
-			submitq_accept(q, it->job);
+		if (hmap_get(found, it->jobs[0]->id)) {
+			for (int i = 0; i < it->njobs; i++)
+				submitq_accept(q, it->jobs[i]);
 			nfound++;
+			submitq_item_free(it, false);
 		} else {
-			submitq_forget_key(q, it->job);
-			job_destroy(it->job);
+			submitq_forget_key(q, it->jobs[0]);
 			nlost++;
+			submitq_item_free(it, true);
 		}
-		free(it);
 	}
 	log_info("submit: resolved jobs of uncertain batches: %d recorded, %d "
 		 "not recorded",
@@ -378,7 +411,7 @@ void submitq_db_up(struct submitq *q)
 	for (it = q->limbo; it; it = it->next) {
 		char num[24];
 		int len = snprintf(num, sizeof(num), "%s%" PRIu64,
-				   used > 1 ? "," : "", it->job->id);
+				   used > 1 ? "," : "", it->jobs[0]->id);
 
 		if (used + (size_t)len + 2 > cap) {
 			cap = (cap + (size_t)len) * 2;

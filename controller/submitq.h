@@ -20,8 +20,12 @@ struct submitq;
 struct submitq *submitq_create(struct ctl *ctl);
 /* Answers every queued submit with "unavailable". */
 void submitq_destroy(struct submitq *q);
-/* Queue job (taken) for the next batch; r is answered after commit. */
-void submitq_add(struct submitq *q, struct rpc_req *r, struct job *job);
+/*
+ * Queue a submission of njobs jobs (taken; several for an array) for the
+ * next batch; r is answered after they commit, all together.
+ */
+void submitq_add(struct submitq *q, struct rpc_req *r, struct job **jobs,
+		 int njobs);
 /* A job with this (user, key) in memory or in flight, or NULL. */
 struct job *submitq_find_key(struct submitq *q, const char *user,
 			     const char *key, int *in_flight);

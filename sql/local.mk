@@ -1,5 +1,5 @@
 # sql/: numbered migrations, embedded into the controller and installed.
-SQL_MIGRATIONS = sql/0001_init.sql
+SQL_MIGRATIONS = sql/0001_init.sql sql/0002_scheduler.sql
 sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = $(SQL_MIGRATIONS)
 EXTRA_DIST += sql/embed.sh

@@ -34,3 +34,10 @@ tests_unit_test_jobspec_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)
 tests_unit_test_place_SOURCES = tests/unit/test_place.c
 tests_unit_test_place_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 tests_unit_test_place_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)
+
+# The planner: priority order, backfill, preemption, reservations.
+check_PROGRAMS += tests/unit/test_plan
+TESTS += tests/unit/test_plan
+tests_unit_test_plan_SOURCES = tests/unit/test_plan.c
+tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+tests_unit_test_plan_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)

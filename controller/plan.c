@@ -1,0 +1,471 @@
+/*
+ * The planner.  See plan.h.
+ *
+ * Backfill works on node availability times: avail[node] is when the
+ * node will be entirely free, from the time limits of what runs there.
+ * For a blocked job the earliest start T is found by a binary search over
+ * those times (each probe is a placement restricted to nodes free by T);
+ * the nodes it would get are then blocked from T for everyone else, so a
+ * later job may use them only if it ends by T.  The job that holds the
+ * block (its owner) is not restricted by it.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/xalloc.h"
+#include "controller/alloc.h"
+#include "controller/cluster.h"
+#include "controller/job.h"
+#include "controller/place.h"
+#include "controller/plan.h"
+#include "controller/qos.h"
+#include "controller/resv.h"
+
+#define PLAN_INF INT64_MAX
+#define PLAN_SHAPES 64
+
+/* A job shape that did not fit: a job at least as big, ending no
+ * earlier, with the same constraints, cannot fit either this pass. */
+struct plan_shape {
+	uint32_t nodes, gpus, segment;
+	int within;
+	const char *model;
+	int64_t end;
+};
+
+struct planner {
+	struct cluster *c;
+	const struct qos_table *qos;
+	const struct resv_table *resv;
+	const struct plan_cfg *cfg;
+	const struct plan_hooks *hooks;
+	struct plan_stats *st;
+	int64_t now, now_mono;
+	int64_t *avail; /* lazily computed */
+	struct plan_shape shapes[PLAN_SHAPES];
+	int nshapes;
+	bool someone_reserved;
+};
+
+int64_t plan_job_end(const struct job *job)
+{
+	if (!job->time_limit_sec || !job->start_time)
+		return PLAN_INF;
+	return job->start_time + (int64_t)job->time_limit_sec;
+}
+
+static void plan_block(struct node *n, int64_t from, int64_t owner)
+{
+	if (n->block_from == PLAN_INF)
+		n->rack->nblocked++;
+	if (from < n->block_from) {
+		n->block_from = from;
+		n->block_owner = owner;
+	}
+}
+
+static void plan_reset_blocks(struct cluster *c)
+{
+	int count = cluster_nnodes(c);
+
+	for (int i = 0; i < cluster_nracks(c); i++)
+		cluster_rack_at(c, i)->nblocked = 0;
+	for (int i = 0; i < count; i++) {
+		struct node *n = cluster_node_at(c, i);
+
+		n->block_from = PLAN_INF;
+		n->block_owner = 0;
+	}
+}
+
+static void plan_apply_reservations(struct planner *p)
+{
+	for (int i = 0; i < resv_count(p->resv); i++) {
+		const struct resv *r = resv_at(p->resv, i);
+
+		for (int k = 0; k < r->nnodes; k++) {
+			struct node *n = cluster_node_by_id(p->c,
+							    r->node_ids[k]);
+
+			if (n)
+				plan_block(n, r->start, -(int64_t)r->id);
+		}
+	}
+}
+
+/* Nodes preempted for a job stay held for it until it starts. */
+static void plan_apply_claims(struct planner *p, struct job **jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct job *job = jobs[i];
+
+		if (!job->nclaim)
+			continue;
+		if (job->claim_until_mono_ms < p->now_mono) {
+			free(job->claim);
+			job->claim = NULL;
+			job->nclaim = 0;
+			continue;
+		}
+		for (int k = 0; k < job->nclaim; k++) {
+			struct node *node = cluster_node_by_id(p->c,
+							       job->claim[k]);
+
+			if (node)
+				plan_block(node, 0, (int64_t)job->id);
+		}
+	}
+}
+
+static int64_t plan_node_avail(const struct planner *p, const struct node *n)
+{
+	int64_t t = p->now;
+
+	if (!node_schedulable(n))
+		return PLAN_INF;
+	for (int i = 0; i < n->nuses; i++) {
+		const struct alloc *a = n->uses[i].alloc;
+		int64_t end = a->job ? plan_job_end(a->job)
+				     : p->now + 60; /* being stopped */
+
+		if (end > t)
+			t = end;
+	}
+	return t;
+}
+
+static void plan_compute_avail(struct planner *p)
+{
+	int count = cluster_nnodes(p->c);
+
+	if (p->avail)
+		return;
+	p->avail = xcalloc((size_t)count + 1, sizeof(int64_t));
+	for (int i = 0; i < count; i++)
+		p->avail[i] = plan_node_avail(p, cluster_node_at(p->c, i));
+}
+
+static void plan_req(const struct planner *p, const struct job *job,
+		     struct place_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->nodes = job->nodes;
+	req->gpus_per_node = job->gpus_per_node;
+	req->gpu_model = job->gpu_model;
+	req->exclude = job->exclude;
+	req->nexclude = job->nexclude;
+	req->features = job->features;
+	req->nfeatures = job->nfeatures;
+	req->within = (enum place_level)job->within;
+	/* --within pod@30m: after the wait, take the best placement. */
+	if (job->within_wait_sec && job->submit_time &&
+	    p->now - job->submit_time > (int64_t)job->within_wait_sec)
+		req->within = PLACE_ANY;
+	req->segment = job->segment;
+	/* Replacement gangs may use hot spares; one-node jobs degraded
+	 * nodes (HEALTH.md: degraded nodes stay out of large gangs). */
+	req->allow_spares = job->restarts > 0;
+	req->allow_degraded = job->nodes == 1;
+	req->end_time = job->time_limit_sec
+				? p->now + (int64_t)job->time_limit_sec
+				: PLAN_INF;
+	req->owner = job->nclaim ? (int64_t)job->id : 0;
+	if (job->reservation && *job->reservation) {
+		const struct resv *r = resv_find(p->resv, job->reservation);
+
+		if (r) {
+			req->owner = -(int64_t)r->id;
+			req->only_owner = true;
+		}
+	}
+}
+
+static bool plan_shape_known_bad(const struct planner *p,
+				 const struct place_req *req)
+{
+	if (req->nfeatures || req->nexclude || req->owner)
+		return false;
+	for (int i = 0; i < p->nshapes; i++) {
+		const struct plan_shape *s = &p->shapes[i];
+
+		if (req->nodes >= s->nodes && req->gpus_per_node == s->gpus &&
+		    req->segment == s->segment && (int)req->within == s->within &&
+		    req->end_time >= s->end &&
+		    !strcmp(req->gpu_model ? req->gpu_model : "", s->model))
+			return true;
+	}
+	return false;
+}
+
+static void plan_shape_failed(struct planner *p, const struct place_req *req)
+{
+	struct plan_shape *s;
+
+	if (req->nfeatures || req->nexclude || req->owner ||
+	    p->nshapes == PLAN_SHAPES)
+		return;
+	s = &p->shapes[p->nshapes++];
+	s->nodes = req->nodes;
+	s->gpus = req->gpus_per_node;
+	s->segment = req->segment;
+	s->within = (int)req->within;
+	s->model = req->gpu_model ? req->gpu_model : "";
+	s->end = req->end_time;
+}
+
+static int plan_time_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The earliest time the job could start, and where.  Returns 1 and
+ * fills *at and res, or 0 if not within the horizon.
+ */
+static int plan_earliest(struct planner *p, const struct job *job,
+			 const struct place_req *base, int64_t *at,
+			 struct place_result *res)
+{
+	int count = cluster_nnodes(p->c);
+	int64_t *times = xcalloc((size_t)count + 2, sizeof(int64_t));
+	int64_t horizon = p->now + p->cfg->bf_horizon_sec;
+	size_t nt = 0, lo, hi;
+	struct place_req req = *base;
+	int found = -1;
+
+	plan_compute_avail(p);
+	times[nt++] = p->now;
+	for (int i = 0; i < count; i++)
+		if (p->avail[i] > p->now && p->avail[i] <= horizon)
+			times[nt++] = p->avail[i];
+	qsort(times, nt, sizeof(*times), plan_time_cmp);
+	{
+		size_t u = 0;
+
+		for (size_t i = 0; i < nt; i++)
+			if (u == 0 || times[i] != times[u - 1])
+				times[u++] = times[i];
+		nt = u;
+	}
+	req.avail = p->avail;
+	/* The smallest time at which it fits. */
+	lo = 0;
+	hi = nt;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct place_result r;
+
+		req.avail_by = times[mid];
+		req.end_time = job->time_limit_sec
+				       ? times[mid] + (int64_t)job->time_limit_sec
+				       : PLAN_INF;
+		if (place_find(p->c, &req, &r)) {
+			place_result_free(&r);
+			found = (int)mid;
+			hi = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	if (found >= 0) {
+		req.avail_by = times[found];
+		req.end_time = job->time_limit_sec
+				       ? times[found] +
+						 (int64_t)job->time_limit_sec
+				       : PLAN_INF;
+		if (!place_find(p->c, &req, res))
+			found = -1;
+		else
+			*at = times[found];
+	}
+	free(times);
+	(void)job;
+	return found >= 0;
+}
+
+static bool plan_victim_ok(const struct planner *p, const struct qos *by,
+			   const struct job *job)
+{
+	if (!job || job->preempted || job->state != JOB_RUNNING)
+		return false;
+	return qos_may_preempt(by, qos_find(p->qos, job->qos));
+}
+
+/*
+ * Make room for job by preempting lower-QOS jobs.  Returns 1 if victims
+ * were chosen (their nodes are claimed for the job).
+ */
+static int plan_preempt(struct planner *p, struct job *job,
+			const struct place_req *base)
+{
+	const struct qos *by = qos_find(p->qos, job->qos);
+	int count = cluster_nnodes(p->c);
+	int64_t *avail;
+	struct place_req req = *base;
+	struct place_result res;
+	int victims = 0;
+
+	if (!by || by->npreempt == 0 || !p->hooks->preempt)
+		return 0;
+	/* Nodes count as free if free now or held only by victims. */
+	avail = xcalloc((size_t)count + 1, sizeof(int64_t));
+	for (int i = 0; i < count; i++) {
+		const struct node *n = cluster_node_at(p->c, i);
+		bool all = node_schedulable(n) && n->gpu_fencing == 0;
+
+		for (int u = 0; u < n->nuses && all; u++)
+			all = plan_victim_ok(p, by, n->uses[u].alloc->job);
+		avail[i] = all ? p->now : PLAN_INF;
+	}
+	req.avail = avail;
+	req.avail_by = p->now;
+	if (!place_find(p->c, &req, &res)) {
+		free(avail);
+		return 0;
+	}
+	free(job->claim);
+	job->claim = xcalloc((size_t)res.n + 1, sizeof(int));
+	job->nclaim = 0;
+	for (int i = 0; i < res.n; i++) {
+		struct node *n = res.nodes[i];
+
+		job->claim[job->nclaim++] = n->id;
+		plan_block(n, 0, (int64_t)job->id);
+		for (int u = n->nuses - 1; u >= 0; u--) {
+			struct job *v = n->uses[u].alloc->job;
+
+			if (v && !v->preempted && v->state == JOB_RUNNING) {
+				v->preempted = true;
+				p->hooks->preempt(p->hooks->arg, v, job);
+				victims++;
+			}
+		}
+	}
+	job->claim_until_mono_ms = p->now_mono + p->cfg->claim_sec * 1000;
+	place_result_free(&res);
+	free(avail);
+	p->st->preemptions += victims;
+	return 1;
+}
+
+static void plan_set_avail(struct planner *p, const struct job *job,
+			   const struct place_result *res)
+{
+	int64_t end = job->time_limit_sec
+			      ? p->now + (int64_t)job->time_limit_sec
+			      : PLAN_INF;
+
+	if (!p->avail)
+		return;
+	for (int i = 0; i < res->n; i++)
+		if (end > p->avail[res->nodes[i]->index])
+			p->avail[res->nodes[i]->index] = end;
+}
+
+static void plan_reason_at(struct job *job, const char *what, int64_t at)
+{
+	char buf[160];
+	struct tm tm;
+	time_t t = (time_t)at;
+
+	localtime_r(&t, &tm);
+	snprintf(buf, sizeof(buf), "%s; expected to start %04d-%02d-%02d "
+		 "%02d:%02d",
+		 what, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min);
+	job_set_reason(job, buf);
+}
+
+static void plan_one(struct planner *p, struct job *job)
+{
+	struct place_req req;
+	struct place_result res;
+	int64_t at;
+
+	p->st->considered++;
+	job->expected_start = 0;
+	plan_req(p, job, &req);
+	if (job->reservation && *job->reservation && !req.only_owner) {
+		job_set_reason(job, "waiting for its reservation");
+		return;
+	}
+	if (plan_shape_known_bad(p, &req))
+		p->st->skipped++;
+	else if (place_find(p->c, &req, &res)) {
+		if (p->hooks->start(p->hooks->arg, job, &res) == 0) {
+			p->st->started++;
+			if (p->someone_reserved)
+				p->st->backfilled++;
+			plan_set_avail(p, job, &res);
+			free(job->claim);
+			job->claim = NULL;
+			job->nclaim = 0;
+		}
+		place_result_free(&res);
+		return;
+	}
+	plan_shape_failed(p, &req);
+	if (!job->nclaim && plan_preempt(p, job, &req)) {
+		job_set_reason(job, "waiting for preempted jobs to stop");
+		return;
+	}
+	if (job->nclaim) {
+		job_set_reason(job, "waiting for preempted jobs to stop");
+		return;
+	}
+	if (p->st->reserved < p->cfg->bf_depth) {
+		if (plan_earliest(p, job, &req, &at, &res)) {
+			for (int i = 0; i < res.n; i++)
+				plan_block(res.nodes[i], at, (int64_t)job->id);
+			place_result_free(&res);
+			job->expected_start = at;
+			p->st->reserved++;
+			p->someone_reserved = true;
+			plan_reason_at(job, "waiting for resources", at);
+			return;
+		}
+		job_set_reason(job, job->time_limit_sec || req.within
+					    ? "waiting for resources (none "
+					      "expected within the backfill "
+					      "horizon)"
+					    : "waiting for resources");
+		return;
+	}
+	job_set_reason(job, p->someone_reserved
+				    ? "waiting for higher-priority jobs"
+				    : "waiting for resources");
+}
+
+void plan_run(struct cluster *c, const struct qos_table *qos,
+	      const struct resv_table *resv, struct job **jobs, size_t n,
+	      int64_t now, int64_t now_mono, const struct plan_cfg *cfg,
+	      const struct plan_hooks *hooks, struct plan_stats *st)
+{
+	struct planner p;
+
+	memset(&p, 0, sizeof(p));
+	memset(st, 0, sizeof(*st));
+	p.c = c;
+	p.qos = qos;
+	p.resv = resv;
+	p.cfg = cfg;
+	p.hooks = hooks;
+	p.st = st;
+	p.now = now;
+	p.now_mono = now_mono;
+	plan_reset_blocks(c);
+	plan_apply_reservations(&p);
+	plan_apply_claims(&p, jobs, n);
+	for (size_t i = 0; i < n; i++) {
+		jobs[i]->queue_pos = (uint32_t)i + 1;
+		plan_one(&p, jobs[i]);
+	}
+	free(p.avail);
+}
