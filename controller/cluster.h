@@ -21,6 +21,15 @@
 
 struct alloc;
 struct peer;
+struct node_health;
+struct rack_health;
+
+/* Node flags (persisted in nodes.flags). */
+enum node_flag {
+	NODE_FLAG_RMA = 1 << 0,	       /* needs hardware replacement */
+	NODE_FLAG_LEMON = 1 << 1,      /* repeated app-class XIDs, several jobs */
+	NODE_FLAG_VALIDATING = 1 << 2, /* return-to-service check running */
+};
 
 enum node_state {
 	NODE_UNKNOWN = 0, /* no contact since controller start: lease running */
@@ -80,6 +89,8 @@ struct rack {
 	enum admin_state admin_state;
 	enum health_state health;
 	char *reason;
+	char drained_by[64];	  /* "" / admin name / "health" */
+	struct rack_health *hs;	  /* cooling readings and timers (health.c) */
 	struct node **nodes; /* by slot order */
 	int nnodes;
 	struct capacity cap;
@@ -127,6 +138,11 @@ struct node {
 	enum admin_state admin_state;
 	enum health_state health;
 	char *reason; /* why drained/down/unhealthy; heap, may be NULL */
+	char drained_by[64];	   /* "" / admin name / "health" */
+	char drain_boot_id[64];	   /* boot id when automation drained it */
+	unsigned flags;		   /* enum node_flag */
+	int64_t returned_at;	   /* last return to service (wall s) */
+	struct node_health *hs;	   /* readings, timers (health.c) */
 
 	/* GPUs held by allocations (live or still being fenced). */
 	uint16_t gpu_used;

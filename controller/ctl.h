@@ -27,6 +27,7 @@ struct events;
 struct qos_table;
 struct resv_table;
 struct fairshare;
+struct health;
 
 struct ctl_stats {
 	uint64_t jobs_submitted;
@@ -75,6 +76,8 @@ struct ctl {
 	struct fairshare *fairshare;
 	/* Final states of jobs no longer in memory, for dependencies. */
 	struct hmap *finished_states;
+	void *breaker;		  /* drain.c */
+	struct health *health;	  /* health.c */
 	int64_t last_pass_mono_ms;
 	int64_t last_fairshare_mono_ms;
 	int64_t last_usage_save_mono_ms;

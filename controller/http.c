@@ -304,9 +304,9 @@ static void http_events_done(const struct pgq_result *r, void *arg)
 	free(p);
 }
 
-#define EV_COLS                                                          \
-	"SELECT id, extract(epoch from at)::bigint, kind, severity, actor, " \
-	"coalesce(job_id, 0), coalesce(node_id, 0), coalesce(rack_id, 0), "   \
+#define EV_COLS                                                                \
+	"SELECT id, extract(epoch from at)::bigint, kind, severity, actor, "   \
+	"coalesce(job_id, 0), coalesce(node_id, 0), coalesce(rack_id, 0), "    \
 	"reason FROM events "
 
 /* "{1,2,3}": the ids of a rack's nodes as an int[] parameter. */
@@ -510,7 +510,7 @@ static void http_request_cb(struct evhttp_request *req, void *arg)
 	} else if (!strcmp(path, "/api/events")) {
 		http_events(h, req, &q);
 	} else if ((f = http_file(h, !strcmp(path, "/") ? "index.html"
-							 : path + 1)) != NULL) {
+							: path + 1)) != NULL) {
 		struct evbuffer *b = evbuffer_new();
 
 		evbuffer_add_reference(b, f->data, f->len, NULL, NULL);

@@ -37,7 +37,7 @@
 #define API_JOBS_DEFAULT 500
 #define API_JOBS_MAX 100000
 #define API_RACKS_FROM_NODELIST 50 /* jobs for which a nodelist is parsed */
-#define API_IDS_MAX 1024		   /* ?id=1,2,3 */
+#define API_IDS_MAX 1024	   /* ?id=1,2,3 */
 
 void json_str(struct evbuffer *out, const char *s)
 {
@@ -143,7 +143,8 @@ static void rack_summarize(const struct rack *r, struct rack_sum *s)
 		if (n->health == HEALTH_FAILED)
 			failed = true;
 		problem = n->state == NODE_DOWN ||
-			  n->admin_state != ADMIN_NONE || n->health != HEALTH_OK;
+			  n->admin_state != ADMIN_NONE ||
+			  n->health != HEALTH_OK;
 		s->problems += problem;
 		/* Distinct allocations on the rack: few, a linear scan does. */
 		for (int u = 0; u < n->nuses; u++) {
@@ -205,8 +206,8 @@ static void rack_json(struct evbuffer *out, const struct rack *r,
 int http_api_racks(struct ctl *ctl, const struct evkeyvalq *query,
 		   struct evbuffer *out)
 {
-	static const char *const states[] = { "idle",	  "busy",    "draining",
-					      "drained",  "down",    "unhealthy",
+	static const char *const states[] = { "idle",	 "busy", "draining",
+					      "drained", "down", "unhealthy",
 					      "unknown" };
 	int nstate[ARRAY_SIZE(states)];
 	int64_t gpus = 0, used = 0, nodes = 0, jobs[16];
@@ -309,8 +310,7 @@ static void node_json(struct evbuffer *out, const struct node *n,
 	json_kint(out, "slot", n->slot);
 	json_kstr(out, "state", node_state_name(n->state), 0);
 	json_kstr(out, "admin", admin_state_name(n->admin_state), 0);
-	json_kstr(out, "rack_admin", admin_state_name(n->rack->admin_state),
-		  0);
+	json_kstr(out, "rack_admin", admin_state_name(n->rack->admin_state), 0);
 	json_kstr(out, "health", health_state_name(n->health), 0);
 	json_kstr(out, "reason", n->reason ? n->reason : "", 0);
 	json_kbool(out, "schedulable", node_schedulable(n));
@@ -399,8 +399,8 @@ int http_api_nodes(struct ctl *ctl, const struct evkeyvalq *query,
 		}
 		sel = xcalloc(hostlist_count(hl) + 1, sizeof(*sel));
 		for (size_t i = 0; i < hostlist_count(hl); i++) {
-			struct node *n = cluster_node(ctl->cluster,
-						      hostlist_nth(hl, i));
+			struct node *n =
+				cluster_node(ctl->cluster, hostlist_nth(hl, i));
 
 			if (n)
 				sel[nsel++] = n;

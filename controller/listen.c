@@ -1,16 +1,21 @@
 /*
  * Accepting connections: TCP accept, TLS handshake, identity from the
- * certificate, then hand-off to the RPC dispatcher.
+ * certificate, then hand-off to the RPC dispatcher.  Also the limits that
+ * belong to connections and identities: max_connections, an absolute
+ * handshake deadline, max_handshakes in progress, and the per-identity
+ * submit rate (a token bucket per certificate identity).
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "common/hmap.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "controller/ctl.h"
@@ -22,19 +27,84 @@ struct listener {
 	struct ctl *ctl;
 	struct evconnlistener *evl;
 	int port;
+	/* Connections refused at max_connections, logged in summaries. */
+	uint64_t refused_unlogged;
+	int64_t refused_logged_ms;
+	/* TLS handshakes in progress (peers holding a deadline timer). */
+	int64_t handshaking;
+	bool full;	   /* accepting paused: max_handshakes reached */
+	bool owner_paused; /* listener_pause(): shutdown or standby    */
+	/* hash of "role/name" -> struct submit_bucket */
+	struct hmap *buckets;
+	int64_t buckets_pruned_ms;
 };
+
+/* At most one "connection limit" line per this many milliseconds. */
+#define LISTENER_REFUSED_LOG_MS 10000
+/* Idle (full) buckets are dropped when there are more than this. */
+#define LISTENER_BUCKETS_PRUNE 4096
+
+/* A token bucket of job submissions for one certificate identity. */
+struct submit_bucket {
+	char ident[TLS_NAME_MAX + 16]; /* "role/name" */
+	double tokens;
+	int64_t last_ms;
+	bool limited; /* the last submission was refused (for logging) */
+};
+
+static void listener_handshake_done(struct listener *l)
+{
+	struct ctl *ctl = l->ctl;
+
+	l->handshaking--;
+	if (l->full && l->handshaking < ctl->cfg.max_handshakes) {
+		l->full = false;
+		if (!l->owner_paused && !ctl->stopping)
+			evconnlistener_enable(l->evl);
+	}
+}
 
 void peer_ref(struct peer *p)
 {
 	p->refs++;
 }
 
+/* The handshake is over (done, failed or given up): stop counting it. */
+static void peer_cancel_deadline(struct peer *p)
+{
+	if (p->handshake_deadline) {
+		event_free(p->handshake_deadline);
+		p->handshake_deadline = NULL;
+		listener_handshake_done(p->ctl->listener);
+	}
+}
+
 void peer_unref(struct peer *p)
 {
 	if (--p->refs > 0)
 		return;
+	peer_cancel_deadline(p);
 	rpcconn_unref(p->conn);
 	free(p);
+}
+
+/*
+ * rpcconn's handshake timeout is a bufferevent timeout, which every byte
+ * that arrives restarts: a peer sending one byte a second (slowloris)
+ * would hold its connection for ever.  This is the absolute deadline.
+ */
+static void peer_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer *p = arg;
+
+	(void)fd;
+	(void)what;
+	peer_cancel_deadline(p);
+	if (p->identified || p->closed)
+		return;
+	log_sub(LOG_SUB_RPC, "conn %s: no TLS handshake within %llu s; closing",
+		p->addr, (unsigned long long)p->ctl->cfg.handshake_timeout_sec);
+	rpcconn_close(p->conn, "TLS handshake deadline passed");
 }
 
 static void peer_unlink(struct peer *p)
@@ -64,9 +134,16 @@ static int peer_on_connected(struct rpcconn *c, void *arg)
 	struct ctl *ctl = p->ctl;
 	struct err e;
 
+	peer_cancel_deadline(p);
+	/*
+	 * A refused peer gets one error response (id 0) saying why before
+	 * the connection closes (DESIGN invariant 7: a clear error).
+	 */
 	if (tlsctx_peer_identity(rpcconn_ssl(c), &p->id, &e) < 0) {
 		log_warn("conn %s: refused: %s", p->addr, e.msg);
 		ctl->stats.conns_refused++;
+		rpcconn_respond_error(c, 0, COLOSSUS__STATUS__STATUS_PERMISSION,
+				      "connection refused: %s", e.msg);
 		return -1;
 	}
 	if (p->id.role == TLS_ROLE_CONTROLLER ||
@@ -74,6 +151,14 @@ static int peer_on_connected(struct rpcconn *c, void *arg)
 		log_warn("conn %s: refused %s certificate for '%s'", p->addr,
 			 tlsctx_role_name(p->id.role), p->id.name);
 		ctl->stats.conns_refused++;
+		rpcconn_respond_error(c, 0, COLOSSUS__STATUS__STATUS_PERMISSION,
+				      "connection refused: %s certificates may "
+				      "not connect%s",
+				      tlsctx_role_name(p->id.role),
+				      p->id.role == TLS_ROLE_SIM
+					      ? " (limits.allow_simulator is "
+						"off)"
+					      : " as clients");
 		return -1;
 	}
 	p->identified = true;
@@ -91,6 +176,7 @@ static void peer_on_close(struct rpcconn *c, const char *why, void *arg)
 
 	(void)c;
 	p->closed = true;
+	peer_cancel_deadline(p);
 	if (p->node)
 		node_disconnected(p->ctl, p->node, p, why);
 	log_sub(LOG_SUB_RPC, "conn %s: closed: %s", p->addr, why);
@@ -103,6 +189,32 @@ static const struct rpcconn_ops peer_ops = {
 	.on_connected = peer_on_connected,
 	.on_close = peer_on_close,
 };
+
+/*
+ * At the connection limit: say so clearly the first time, then at most
+ * every LISTENER_REFUSED_LOG_MS with a count, so a flood of refused
+ * connections cannot flood the log as well.
+ */
+static void listener_refuse(struct listener *l)
+{
+	struct ctl *ctl = l->ctl;
+	int64_t now = util_now_mono_ms();
+
+	ctl->stats.conns_refused++;
+	l->refused_unlogged++;
+	if (l->refused_logged_ms &&
+	    now - l->refused_logged_ms < LISTENER_REFUSED_LOG_MS)
+		return;
+	log_warn("conn: connection limit reached: %d connections open, "
+		 "limits.max_connections = %lld; refused %llu new "
+		 "connection%s%s",
+		 ctl->npeers, (long long)ctl->cfg.max_connections,
+		 (unsigned long long)l->refused_unlogged,
+		 l->refused_unlogged == 1 ? "" : "s",
+		 l->refused_logged_ms ? " since the last report" : "");
+	l->refused_unlogged = 0;
+	l->refused_logged_ms = now;
+}
 
 static void listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 			       struct sockaddr *sa, int salen, void *arg)
@@ -117,11 +229,12 @@ static void listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	(void)evl;
 	(void)salen;
 	ctl->stats.conns_accepted++;
-	if (ctl->npeers >= ctl->cfg.max_connections || ctl->stopping) {
-		log_warn("conn: refusing connection: %d connections open "
-			 "(limit %lld)",
-			 ctl->npeers, (long long)ctl->cfg.max_connections);
-		ctl->stats.conns_refused++;
+	if (ctl->stopping) {
+		evutil_closesocket(fd);
+		return;
+	}
+	if (ctl->npeers >= ctl->cfg.max_connections) {
+		listener_refuse(l);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -161,6 +274,27 @@ static void listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	opts.label = "conn";
 	p->conn = rpcconn_create(ctl->base, bev, &opts, &peer_ops, p);
 	rpcconn_set_peer(p->conn, p->addr);
+	{
+		struct timeval tv = { (time_t)ctl->cfg.handshake_timeout_sec,
+				      0 };
+
+		p->handshake_deadline =
+			evtimer_new(ctl->base, peer_deadline_cb, p);
+		evtimer_add(p->handshake_deadline, &tv);
+	}
+	/*
+	 * Each handshake in progress holds OpenSSL state and buffers (tens
+	 * of KiB): past max_handshakes, new connections wait in the kernel's
+	 * accept queue instead of in our memory.
+	 */
+	if (++l->handshaking >= ctl->cfg.max_handshakes && !l->full) {
+		l->full = true;
+		evconnlistener_disable(l->evl);
+		log_sub(LOG_SUB_RPC,
+			"conn: %lld TLS handshakes in progress "
+			"(limits.max_handshakes); accepting again as they end",
+			(long long)l->handshaking);
+	}
 	p->next = ctl->peers;
 	if (ctl->peers)
 		ctl->peers->prev = p;
@@ -219,6 +353,7 @@ struct listener *listener_create(struct ctl *ctl, struct err *e)
 	}
 	l = xcalloc(1, sizeof(*l));
 	l->ctl = ctl;
+	l->buckets = hmap_create();
 	l->evl = evconnlistener_new_bind(
 		ctl->base, listener_accept_cb, l,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
@@ -227,6 +362,7 @@ struct listener *listener_create(struct ctl *ctl, struct err *e)
 	if (!l->evl) {
 		err_set(e, "cannot listen on %s: %s", ctl->cfg.listen,
 			strerror(errno));
+		hmap_destroy(l->buckets);
 		free(l);
 		return NULL;
 	}
@@ -244,20 +380,129 @@ struct listener *listener_create(struct ctl *ctl, struct err *e)
 
 void listener_destroy(struct listener *l)
 {
+	size_t pos = 0;
+	uint64_t key;
+	void *b;
+
 	if (!l)
 		return;
+	/* Handshakes still running must not count down on a freed l. */
+	for (struct peer *p = l->ctl->peers; p; p = p->next)
+		peer_cancel_deadline(p);
+	while (hmap_next(l->buckets, &pos, &key, &b))
+		free(b);
+	hmap_destroy(l->buckets);
 	evconnlistener_free(l->evl);
 	free(l);
 }
 
 void listener_pause(struct listener *l)
 {
+	l->owner_paused = true;
 	evconnlistener_disable(l->evl);
 }
 
 void listener_resume(struct listener *l)
 {
-	evconnlistener_enable(l->evl);
+	l->owner_paused = false;
+	if (!l->full)
+		evconnlistener_enable(l->evl);
+}
+
+/* ---- per-identity submit rate ----------------------------------------- */
+
+static uint64_t listener_ident_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Refill b up to burst at rate tokens per second. */
+static void listener_refill(struct submit_bucket *b, int64_t now,
+			    double rate, double burst)
+{
+	if (now > b->last_ms)
+		b->tokens += (double)(now - b->last_ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->last_ms = now;
+}
+
+/* Forget identities whose bucket is full again: they hold no state. */
+static void listener_prune(struct listener *l, int64_t now, double rate,
+			   double burst)
+{
+	uint64_t *drop = xcalloc(hmap_count(l->buckets) + 1, sizeof(*drop));
+	size_t pos = 0, n = 0;
+	uint64_t key;
+	void *v;
+
+	while (hmap_next(l->buckets, &pos, &key, &v)) {
+		listener_refill(v, now, rate, burst);
+		if (((struct submit_bucket *)v)->tokens >= burst)
+			drop[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(hmap_del(l->buckets, drop[i]));
+	free(drop);
+	l->buckets_pruned_ms = now;
+}
+
+bool peer_submit_allowed(struct peer *p, double *retry_sec)
+{
+	struct ctl *ctl = p->ctl;
+	struct listener *l = ctl->listener;
+	double rate = (double)ctl->cfg.submit_rate;
+	double burst = (double)ctl->cfg.submit_burst;
+	int64_t now = util_now_mono_ms();
+	struct submit_bucket *b;
+	char ident[sizeof(b->ident)];
+	uint64_t key;
+
+	*retry_sec = 0;
+	if (rate <= 0)
+		return true;
+	if (burst < 1)
+		burst = 1;
+	snprintf(ident, sizeof(ident), "%s/%s", tlsctx_role_name(p->id.role),
+		 p->id.name);
+	/* Open addressing over the hash: another identity moves on. */
+	key = listener_ident_hash(ident);
+	while ((b = hmap_get(l->buckets, key)) && strcmp(b->ident, ident))
+		key++;
+	if (!b) {
+		if (hmap_count(l->buckets) >= LISTENER_BUCKETS_PRUNE &&
+		    now - l->buckets_pruned_ms > 1000) {
+			listener_prune(l, now, rate, burst);
+			key = listener_ident_hash(ident);
+			while (hmap_get(l->buckets, key))
+				key++;
+		}
+		b = xcalloc(1, sizeof(*b));
+		memcpy(b->ident, ident, sizeof(b->ident));
+		b->tokens = burst;
+		b->last_ms = now;
+		hmap_put(l->buckets, key, b);
+	}
+	listener_refill(b, now, rate, burst);
+	if (b->tokens >= 1.0) {
+		b->tokens -= 1.0;
+		b->limited = false;
+		return true;
+	}
+	*retry_sec = (1.0 - b->tokens) / rate;
+	if (!b->limited) {
+		b->limited = true;
+		log_warn("conn %s: %s '%s' is over limits.submit_rate (%lld "
+			 "jobs/s, bursts of %lld); submissions get BUSY",
+			 p->addr, tlsctx_role_name(p->id.role), p->id.name,
+			 (long long)ctl->cfg.submit_rate,
+			 (long long)ctl->cfg.submit_burst);
+	}
+	return false;
 }
 
 int listener_port(const struct listener *l)

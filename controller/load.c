@@ -22,6 +22,7 @@
 #include "controller/cluster.h"
 #include "controller/ctl.h"
 #include "controller/job.h"
+#include "controller/drain.h"
 #include "controller/fairshare.h"
 #include "controller/load.h"
 #include "controller/qos.h"
@@ -115,6 +116,8 @@ static int load_topology(struct ctl *ctl, const struct pgq_result *r,
 		rk->health = as < 0 ? HEALTH_OK : (enum health_state)as;
 		if (*load_val(r, Q_RACKS, i, 5))
 			rk->reason = xstrdup(load_val(r, Q_RACKS, i, 5));
+		snprintf(rk->drained_by, sizeof(rk->drained_by), "%s",
+			 load_val(r, Q_RACKS, i, 6));
 	}
 	for (int i = 0; i < pgq_ntuples(r, Q_NODES); i++) {
 		struct node *n = cluster_add_node(
@@ -159,6 +162,12 @@ static int load_topology(struct ctl *ctl, const struct pgq_result *r,
 		if (util_strlcpy(n->address, load_val(r, Q_NODES, i, 12),
 				 sizeof(n->address)) < 0)
 			n->address[0] = '\0';
+		snprintf(n->drained_by, sizeof(n->drained_by), "%s",
+			 load_val(r, Q_NODES, i, 13));
+		snprintf(n->drain_boot_id, sizeof(n->drain_boot_id), "%s",
+			 load_val(r, Q_NODES, i, 14));
+		n->flags = drain_flags_parse(load_val(r, Q_NODES, i, 15));
+		n->returned_at = strtoll(load_val(r, Q_NODES, i, 16), NULL, 10);
 		n->lease_expires_ms = lease_end;
 	}
 	cluster_finish(c);
@@ -534,16 +543,19 @@ void load_start(struct ctl *ctl)
 		    0, NULL);
 	pgq_txn_add(t,
 		    "SELECT r.id, r.name, p.name, r.admin_state, r.health, "
-		    "r.admin_reason FROM racks r JOIN pods p ON p.id = r.pod_id "
-		    "ORDER BY r.id",
+		    "CASE WHEN r.admin_reason <> '' THEN r.admin_reason ELSE "
+		    "r.health_reason END, r.drained_by FROM racks r JOIN pods p "
+		    "ON p.id = r.pod_id ORDER BY r.id",
 		    0, NULL);
 	pgq_txn_add(t,
 		    "SELECT n.id, n.name, r.name, n.slot, n.gpus, n.gpu_model, "
 		    "array_to_string(n.features, ':'), n.state, n.admin_state, "
 		    "n.health, CASE WHEN n.admin_reason <> '' THEN "
 		    "n.admin_reason ELSE n.health_reason END, n.boot_id, "
-		    "n.address FROM nodes n JOIN racks r ON r.id = n.rack_id "
-		    "ORDER BY n.id",
+		    "n.address, n.drained_by, n.drain_boot_id, "
+		    "array_to_string(n.flags, ','), coalesce(extract(epoch "
+		    "from n.returned_at)::bigint, 0) FROM nodes n JOIN racks r "
+		    "ON r.id = n.rack_id ORDER BY n.id",
 		    0, NULL);
 	pgq_txn_add(t,
 		    "SELECT id, user_name, account, qos, name, state, reason, "

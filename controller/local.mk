@@ -7,7 +7,9 @@ libcontroller_a_SOURCES = \
 	controller/cluster.c controller/cluster.h \
 	controller/settings.c controller/settings.h \
 	controller/ctl.c controller/ctl.h \
+	controller/drain.c controller/drain.h \
 	controller/events.c controller/events.h \
+	controller/health.c controller/health.h \
 	controller/explain.c controller/explain.h \
 	controller/gang.c controller/gang.h \
 	controller/http.c controller/http.h controller/http_api.c controller/http_api.h controller/metrics.c controller/metrics.h \
@@ -18,13 +20,15 @@ libcontroller_a_SOURCES = \
 	controller/migrate.c controller/migrations.h \
 	controller/node.c controller/node.h \
 	controller/place.c controller/place.h \
+	controller/policy.c controller/policy.h \
 	controller/plan.c controller/plan.h \
 	controller/qos.c controller/qos.h \
 	controller/resv.c controller/resv.h \
 	controller/fairshare.c controller/fairshare.h \
 	controller/rpc.c controller/rpc.h \
 	controller/rpc_admin.c controller/rpc_job.c controller/rpc_node.c \
-	controller/rpc_sched.c \
+	controller/rpc_sched.c controller/rpc_acct.c controller/rpc_health.c \
+	controller/ratelimit.c controller/ratelimit.h \
 	controller/sched.c controller/sched.h \
 	controller/submitq.c controller/submitq.h
 nodist_libcontroller_a_SOURCES = sql/migrations.c

@@ -31,7 +31,9 @@
 #include "controller/ctl.h"
 #include "controller/events.h"
 #include "controller/fairshare.h"
+#include "controller/drain.h"
 #include "controller/gang.h"
+#include "controller/health.h"
 #include "controller/http.h"
 #include "controller/job.h"
 #include "controller/load.h"
@@ -120,6 +122,8 @@ static void ctl_sweep_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	node_sweep(ctl);
 	gang_sweep(ctl);
+	drain_sweep(ctl);
+	health_sweep(ctl);
 	ctl_fairshare_tick(ctl);
 	if (++ticks % 60 == 0)
 		job_expire_finished(ctl);
@@ -199,6 +203,9 @@ static void ctl_reload(struct ctl *ctl)
 	ctl->cfg = fresh;
 	log_set_level(ctl->cfg.log_level);
 	log_set_debug(mask);
+	if (ctl->health && health_reload(ctl, &e) < 0)
+		log_err("reload: health policy: %s; keeping the running policy",
+			e.msg);
 	log_info("configuration reloaded from %s", ctl->config_path);
 }
 
@@ -372,6 +379,8 @@ static void ctl_free(struct ctl *ctl)
 	http_destroy(ctl->http);
 	ctl->http = NULL;
 	submitq_destroy(ctl->submitq);
+	health_fini(ctl);
+	free(ctl->breaker);
 	alloc_destroy_all(ctl);
 	job_table_destroy(ctl->jobs);
 	qos_table_destroy(ctl->qos);
@@ -465,6 +474,8 @@ int main(int argc, char **argv)
 	ctl.resv = resv_table_create();
 	ctl.fairshare = fairshare_create((double)ctl.cfg.fairshare_halflife_sec);
 	ctl.finished_states = hmap_create();
+	if (health_init(&ctl, &e) < 0)
+		fatal("health policy: %s", e.msg);
 	ctl.events = events_create(&ctl);
 	ctl.submitq = submitq_create(&ctl);
 	ctl.sched_soon = evtimer_new(ctl.base, ctl_sched_cb, &ctl);

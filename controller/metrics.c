@@ -80,24 +80,22 @@ struct metrics {
 };
 
 /* Bucket bounds, in seconds. */
-static const double qwait_le[] = { 0.5,	 1,    2,    5,	    10,	   30,
-				   60,	 120,  300,  600,   1800,  3600,
+static const double qwait_le[] = { 0.5,	 1,	2,     5,     10,    30,
+				   60,	 120,	300,   600,   1800,  3600,
 				   7200, 14400, 43200, 86400, 259200 };
 static const double sched_le[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 				   0.005,  0.01,    0.025,  0.05,  0.1,
 				   0.25,   0.5,	    1,	    2.5,   5 };
-static const double rpc_le[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-				 0.005,	 0.01,	  0.025,  0.05,	 0.1,
-				 0.25,	 0.5,	  1,	  2.5,	 5,
-				 10 };
-static const double lag_le[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-				 0.1,	0.25,	0.5,   1,    2.5,   5,
-				 10 };
+static const double rpc_le[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+				 0.01,	 0.025,	  0.05,	  0.1,	 0.25,	 0.5,
+				 1,	 2.5,	  5,	  10 };
+static const double lag_le[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+				 0.25,	0.5,	1,     2.5,  5,	    10 };
 
 static const char *const status_names[M_STATUS_SLOTS] = {
-	"ok",	      "invalid", "not_found",  "permission",
-	"unavailable", "conflict", "unsupported", "version",
-	"busy",	      "not_active", "internal",   "other",
+	"ok",	       "invalid",    "not_found",   "permission",
+	"unavailable", "conflict",   "unsupported", "version",
+	"busy",	       "not_active", "internal",    "other",
 };
 
 static void mhist_init(struct mhist *h, const double *le, int nle)
@@ -185,8 +183,8 @@ void metrics_rpc(struct ctl *ctl, const char *method, int status,
 	if (status < 0 || status >= M_STATUS_SLOTS - 1)
 		status = M_STATUS_SLOTS - 1;
 	r->by_status[status]++;
-	mhist_observe(&r->dur, (double)(duration_us < 0 ? 0 : duration_us) /
-				       1e6);
+	mhist_observe(&r->dur,
+		      (double)(duration_us < 0 ? 0 : duration_us) / 1e6);
 }
 
 void metrics_health_event(struct ctl *ctl, const char *kind, int xid)
@@ -285,8 +283,8 @@ void metrics_label_value(struct evbuffer *out, const char *s)
 static void fam(struct evbuffer *o, const char *name, const char *type,
 		const char *help)
 {
-	evbuffer_add_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-			    name, type);
+	evbuffer_add_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+			    type);
 }
 
 static void one_u(struct evbuffer *o, const char *name, const char *type,
@@ -425,8 +423,7 @@ static void metrics_observe_wait(struct metrics *m, const struct job *job,
 			      (double)(job->start_time - job->submit_time));
 }
 
-static void render_jobs(struct metrics *m, struct ctl *ctl,
-			struct evbuffer *o)
+static void render_jobs(struct metrics *m, struct ctl *ctl, struct evbuffer *o)
 {
 	struct smap *index = smap_create();
 	struct macct **accts = NULL;
@@ -442,8 +439,7 @@ static void render_jobs(struct metrics *m, struct ctl *ctl,
 			a = xcalloc(1, sizeof(*a));
 			a->name = name;
 			smap_put(index, name, a);
-			accts = xreallocarray(accts, nacct + 1,
-					      sizeof(*accts));
+			accts = xreallocarray(accts, nacct + 1, sizeof(*accts));
 			accts[nacct++] = a;
 		}
 		if ((unsigned)job->state < M_JOB_SLOTS)
@@ -463,8 +459,9 @@ static void render_jobs(struct metrics *m, struct ctl *ctl,
 
 			if (!strcmp(sn, "unknown"))
 				continue;
-			evbuffer_add_printf(o, "colossus_jobs{state=\"%s\","
-					       "account=\"",
+			evbuffer_add_printf(o,
+					    "colossus_jobs{state=\"%s\","
+					    "account=\"",
 					    sn);
 			metrics_label_value(o, accts[i]->name);
 			evbuffer_add_printf(o, "\"} %llu\n",
@@ -525,16 +522,16 @@ static void render_cluster(struct ctl *ctl, struct evbuffer *o)
 	for (int i = 0; i < nn; i++) {
 		const struct node *n = cluster_node_at(ctl->cluster, i);
 		int s = clamp3(n->state), h = clamp3(n->health);
-		int a = clamp3(MAX((int)n->admin_state,
-				   (int)n->rack->admin_state));
+		int a = clamp3(
+			MAX((int)n->admin_state, (int)n->rack->admin_state));
 
 		nodes[s][a][h]++;
 		gpus[s][a][h] += n->gpus;
 		used += (uint64_t)__builtin_popcount(n->gpu_used);
 		fencing += (uint64_t)__builtin_popcount(n->gpu_fencing);
 		if (node_schedulable(n))
-			free_ok += (uint64_t)__builtin_popcount(
-				node_free_mask(n));
+			free_ok +=
+				(uint64_t)__builtin_popcount(node_free_mask(n));
 		if (n->state == NODE_UP && n->last_heartbeat_ms > 0) {
 			int64_t age = now - n->last_heartbeat_ms;
 
@@ -610,8 +607,7 @@ static void render_cluster(struct ctl *ctl, struct evbuffer *o)
 
 /* ---- connections, RPC, health, HTTP ---- */
 
-static void render_conns(struct metrics *m, struct ctl *ctl,
-			 struct evbuffer *o)
+static void render_conns(struct metrics *m, struct ctl *ctl, struct evbuffer *o)
 {
 	static const enum tls_role roles[] = {
 		TLS_ROLE_NODE,	  TLS_ROLE_USER,       TLS_ROLE_ADMIN,
@@ -634,10 +630,12 @@ static void render_conns(struct metrics *m, struct ctl *ctl,
 	    "Open connections by the role in the peer's certificate "
 	    "(handshake: not identified yet).");
 	for (size_t i = 0; i < ARRAY_SIZE(roles); i++)
-		evbuffer_add_printf(o, "colossus_connections{role=\"%s\"} %llu\n",
+		evbuffer_add_printf(o,
+				    "colossus_connections{role=\"%s\"} %llu\n",
 				    tlsctx_role_name(roles[i]),
 				    (unsigned long long)by_role[roles[i]]);
-	evbuffer_add_printf(o, "colossus_connections{role=\"handshake\"} %llu\n",
+	evbuffer_add_printf(o,
+			    "colossus_connections{role=\"handshake\"} %llu\n",
 			    (unsigned long long)handshake);
 	one_u(o, "colossus_connections_accepted_total", "counter",
 	      "TCP connections accepted.", ctl->stats.conns_accepted);
@@ -661,10 +659,9 @@ static void render_conns(struct metrics *m, struct ctl *ctl,
 			evbuffer_add_printf(o, "colossus_rpc_requests_total{"
 					       "method=\"");
 			metrics_label_value(o, m->rpc[i].method);
-			evbuffer_add_printf(o, "\",status=\"%s\"} %llu\n",
-					    status_names[s],
-					    (unsigned long long)m->rpc[i]
-						    .by_status[s]);
+			evbuffer_add_printf(
+				o, "\",status=\"%s\"} %llu\n", status_names[s],
+				(unsigned long long)m->rpc[i].by_status[s]);
 		}
 	fam(o, "colossus_rpc_errors_total", "counter",
 	    "Requests answered with an error status, by method.");
@@ -702,19 +699,22 @@ static void render_conns(struct metrics *m, struct ctl *ctl,
 	for (int i = 0; i < m->nhealth; i++) {
 		evbuffer_add_printf(o, "colossus_health_events_total{kind=\"");
 		metrics_label_value(o, m->health[i].kind);
-		evbuffer_add_printf(o, "\",xid=\"%d\"} %llu\n", m->health[i].xid,
+		evbuffer_add_printf(o, "\",xid=\"%d\"} %llu\n",
+				    m->health[i].xid,
 				    (unsigned long long)m->health[i].n);
 	}
 	if (m->health_other)
-		evbuffer_add_printf(o, "colossus_health_events_total{kind="
-				       "\"other\",xid=\"0\"} %llu\n",
+		evbuffer_add_printf(o,
+				    "colossus_health_events_total{kind="
+				    "\"other\",xid=\"0\"} %llu\n",
 				    (unsigned long long)m->health_other);
 
 	fam(o, "colossus_http_requests_total", "counter",
 	    "HTTP requests served by this endpoint, by handler and code.");
 	for (int i = 0; i < m->nhttp; i++)
-		evbuffer_add_printf(o, "colossus_http_requests_total{handler="
-				       "\"%s\",code=\"%d\"} %llu\n",
+		evbuffer_add_printf(o,
+				    "colossus_http_requests_total{handler="
+				    "\"%s\",code=\"%d\"} %llu\n",
 				    m->http[i].handler, m->http[i].code,
 				    (unsigned long long)m->http[i].n);
 }
@@ -742,12 +742,12 @@ static void render_db(struct ctl *ctl, struct evbuffer *o)
 	fam(o, "colossus_db_commit_latency_seconds", "summary",
 	    "Time from submitting a transaction to its commit, committed "
 	    "transactions only.");
-	evbuffer_add_printf(o,
-			    "colossus_db_commit_latency_seconds_sum %.6f\n"
-			    "colossus_db_commit_latency_seconds_count %llu\n",
-			    (double)st.latency_us_sum / 1e6,
-			    (unsigned long long)(st.txns - st.errors -
-						 st.lost));
+	evbuffer_add_printf(
+		o,
+		"colossus_db_commit_latency_seconds_sum %.6f\n"
+		"colossus_db_commit_latency_seconds_count %llu\n",
+		(double)st.latency_us_sum / 1e6,
+		(unsigned long long)(st.txns - st.errors - st.lost));
 	one_d(o, "colossus_db_commit_latency_max_seconds", "gauge",
 	      "Longest commit since the controller started.",
 	      (double)st.latency_us_max / 1e6);

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,11 +39,17 @@ static int migrate_exec(PGconn *conn, const char *sql, struct err *e)
 	return rc;
 }
 
-static int migrate_current(PGconn *conn, struct err *e)
+/*
+ * The versions already applied.  Migrations are a set, not a counter:
+ * one numbered below an applied one (merged from another branch) still
+ * runs.  Returns the count, or -1 with e set; *vs is caller-freed.
+ */
+static int migrate_applied(PGconn *conn, int **vs, struct err *e)
 {
 	PGresult *res;
-	int v = 0;
+	int n;
 
+	*vs = NULL;
 	if (migrate_exec(conn,
 			 "CREATE TABLE IF NOT EXISTS schema_version ("
 			 " version integer PRIMARY KEY,"
@@ -50,16 +57,26 @@ static int migrate_current(PGconn *conn, struct err *e)
 			 " applied_at timestamptz NOT NULL DEFAULT now())",
 			 e) < 0)
 		return -1;
-	res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM "
-			   "schema_version");
+	res = PQexec(conn, "SELECT version FROM schema_version ORDER BY 1");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		err_set(e, "%s", PQresultErrorMessage(res));
 		PQclear(res);
 		return -1;
 	}
-	v = atoi(PQgetvalue(res, 0, 0));
+	n = PQntuples(res);
+	*vs = calloc((size_t)n + 1, sizeof(int));
+	for (int i = 0; i < n && *vs; i++)
+		(*vs)[i] = atoi(PQgetvalue(res, i, 0));
 	PQclear(res);
-	return v;
+	return n;
+}
+
+static bool migrate_known(const int *vs, int n, int version)
+{
+	for (int i = 0; i < n; i++)
+		if (vs[i] == version)
+			return true;
+	return false;
 }
 
 static int migrate_apply(PGconn *conn, const struct migration *m,
@@ -109,7 +126,8 @@ int migrate_run(const char *conninfo, struct err *e)
 	const char *keys[] = { "dbname", "application_name", NULL };
 	const char *vals[] = { conninfo, "colossus-migrate", NULL };
 	PGconn *conn = PQconnectdbParams(keys, vals, 1);
-	int current, latest = migrate_latest();
+	int napplied, latest = migrate_latest();
+	int *applied = NULL;
 	int rc = -1;
 
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -122,18 +140,25 @@ int migrate_run(const char *conninfo, struct err *e)
 	if (migrate_exec(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
 			 e) < 0)
 		goto out;
-	current = migrate_current(conn, e);
-	if (current < 0)
+	napplied = migrate_applied(conn, &applied, e);
+	if (napplied < 0)
 		goto unlock;
-	if (current > latest) {
-		err_set(e,
-			"database schema version %d is newer than this "
-			"controller knows (%d): upgrade the controller",
-			current, latest);
-		goto unlock;
+	for (int i = 0; i < napplied; i++) {
+		bool known = false;
+
+		for (const struct migration *m = migrations; m->version; m++)
+			known |= m->version == applied[i];
+		if (!known) {
+			err_set(e,
+				"database has schema migration %d, which this "
+				"controller does not know (it knows up to %d): "
+				"upgrade the controller",
+				applied[i], latest);
+			goto unlock;
+		}
 	}
 	for (const struct migration *m = migrations; m->version; m++) {
-		if (m->version <= current)
+		if (migrate_known(applied, napplied, m->version))
 			continue;
 		if (migrate_apply(conn, m, e) < 0)
 			goto unlock;
@@ -149,6 +174,7 @@ unlock:
 				   &ignored);
 	}
 out:
+	free(applied);
 	PQfinish(conn);
 	return rc;
 }

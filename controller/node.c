@@ -17,8 +17,10 @@
 #include "common/xalloc.h"
 #include "controller/alloc.h"
 #include "controller/cluster.h"
+#include "controller/drain.h"
 #include "controller/ctl.h"
 #include "controller/gang.h"
+#include "controller/health.h"
 #include "controller/job.h"
 #include "controller/node.h"
 #include "controller/peer.h"
@@ -32,22 +34,37 @@ static void node_write_done(const struct pgq_result *r, void *arg)
 
 void node_persist(struct ctl *ctl, struct node *n)
 {
-	char id[16];
-	const char *vals[6];
+	char id[16], flags[64], returned[24];
+	const char *vals[9];
 	struct err e;
 
 	snprintf(id, sizeof(id), "%d", n->id);
+	snprintf(returned, sizeof(returned), "%lld", (long long)n->returned_at);
+	{
+		char tmp[48];
+
+		/* "{rma,lemon}": flag names need no quoting. */
+		snprintf(flags, sizeof(flags), "{%s}",
+			 drain_flags_str(n->flags & ~(unsigned)NODE_FLAG_VALIDATING,
+					 tmp, sizeof(tmp)));
+	}
 	vals[0] = id;
 	vals[1] = node_state_name(n->state);
 	vals[2] = admin_state_name(n->admin_state);
 	vals[3] = health_state_name(n->health);
 	vals[4] = n->reason ? n->reason : "";
-	vals[5] = n->admin_state != ADMIN_NONE && n->reason ? n->reason : "";
+	vals[5] = n->drained_by;
+	vals[6] = n->drain_boot_id;
+	vals[7] = flags;
+	vals[8] = n->returned_at ? returned : NULL;
 	if (pgq_submit(ctl->db,
 		       "UPDATE nodes SET state = $2, admin_state = $3, "
 		       "health = $4, health_reason = CASE WHEN $4 = 'ok' THEN "
-		       "'' ELSE $5 END, admin_reason = $6 WHERE id = $1",
-		       6, vals, node_write_done, NULL, &e) < 0)
+		       "'' ELSE $5 END, admin_reason = CASE WHEN $3 = 'none' "
+		       "THEN '' ELSE $5 END, drained_by = $6, drain_boot_id = "
+		       "$7, flags = $8, returned_at = to_timestamp($9) "
+		       "WHERE id = $1",
+		       9, vals, node_write_done, NULL, &e) < 0)
 		log_sub(LOG_SUB_DB, "node=%s: state not written: %s", n->name,
 			e.msg);
 }
@@ -134,6 +151,7 @@ void node_mark_down(struct ctl *ctl, struct node *n, const char *reason)
 	n->gpu_fencing = 0;
 	node_recount(n);
 	gang_node_lost(ctl, n, reason);
+	health_node_down(ctl, n);
 }
 
 void node_disconnected(struct ctl *ctl, struct node *n, struct peer *p,

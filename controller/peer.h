@@ -27,6 +27,7 @@ struct peer {
 	bool closed;
 	struct node *node; /* agents, once registered */
 	unsigned inflight; /* requests received and not yet answered */
+	struct event *handshake_deadline; /* until identified (listen.c) */
 	struct peer *next, *prev;
 	char addr[64];
 };
@@ -44,6 +45,12 @@ int listener_port(const struct listener *l);
 
 void peer_ref(struct peer *p);
 void peer_unref(struct peer *p);
+/*
+ * May p submit a job now (limits.submit_rate and submit_burst, a token
+ * bucket per certificate identity, shared by all its connections)?  If
+ * not, *retry_sec says when the next token is due.
+ */
+bool peer_submit_allowed(struct peer *p, double *retry_sec);
 /* Close every connection (shutdown). */
 void peer_close_all(struct ctl *ctl);
 

@@ -12,6 +12,7 @@
 #include "controller/ctl.h"
 #include "controller/metrics.h"
 #include "controller/peer.h"
+#include "controller/ratelimit.h"
 #include "controller/rpc.h"
 
 #define ROLE(r) (1u << (r))
@@ -42,6 +43,8 @@ static const struct rpc_handler rpc_table[] = {
 	  rpc_node_heartbeat },
 	{ REQ_CASE(RANK_EXITS), "rank_exits", R_NODE, false,
 	  rpc_node_rank_exits },
+	{ REQ_CASE(HEALTH_REPORT), "health_report", R_NODE, false,
+	  rpc_health_report },
 	{ REQ_CASE(SUBMIT_JOB), "submit_job", R_USER | R_ADMIN, false,
 	  rpc_job_submit },
 	{ REQ_CASE(CANCEL_JOB), "cancel_job", R_USER | R_ADMIN, false,
@@ -56,6 +59,10 @@ static const struct rpc_handler rpc_table[] = {
 	{ REQ_CASE(LIST_QOS), "list_qos", R_PEOPLE, false, rpc_sched_list_qos },
 	{ REQ_CASE(LIST_RESERVATIONS), "list_reservations", R_PEOPLE, false,
 	  rpc_sched_list_resv },
+	{ REQ_CASE(LIST_RACKS), "list_racks", R_PEOPLE, false,
+	  rpc_node_list_racks },
+	{ REQ_CASE(HISTORY), "history", R_PEOPLE, false, rpc_acct_history },
+	{ REQ_CASE(REPORT), "report", R_PEOPLE, false, rpc_acct_report },
 	{ REQ_CASE(APPLY_TOPOLOGY), "apply_topology", R_ADMIN, false,
 	  rpc_admin_apply_topology },
 	{ REQ_CASE(SET_QOS), "set_qos", R_ADMIN, false, rpc_sched_set_qos },
@@ -65,7 +72,80 @@ static const struct rpc_handler rpc_table[] = {
 	  rpc_sched_delete_resv },
 	{ REQ_CASE(SET_JOB_PRIORITY), "set_job_priority", R_ADMIN, false,
 	  rpc_sched_set_priority },
+	{ REQ_CASE(DRAIN_NODES), "drain_nodes", R_ADMIN, false,
+	  rpc_health_drain },
+	{ REQ_CASE(RESET_BREAKER), "reset_breaker", R_ADMIN, false,
+	  rpc_health_reset_breaker },
+	{ REQ_CASE(LIST_EVENTS), "list_events", R_PEOPLE, false,
+	  rpc_health_events },
+	{ REQ_CASE(GET_HEALTH), "get_health", R_PEOPLE, false, rpc_health_get },
+	{ REQ_CASE(RACK_READINGS), "rack_readings", R_MONITOR | R_ADMIN, false,
+	  rpc_health_rack_readings },
 };
+
+/*
+ * Listings are served from memory, but a user polling in a tight loop
+ * still costs the loop CPU, and history and report each run a query:
+ * per-identity token buckets keep one caller from crowding out the rest.
+ * Figures suit people and scripts polling every second or so.  The
+ * buckets are module state (they outlive connections, since a polling
+ * CLI reconnects each time) and are freed at exit.
+ */
+#define RPC_LIST_RATE 20.0	/* listing requests per second */
+#define RPC_LIST_BURST 100.0
+#define RPC_ACCT_RATE 2.0	/* history and report (database queries) */
+#define RPC_ACCT_BURST 30.0
+
+static struct ratelimit *rpc_list_limit, *rpc_acct_limit;
+
+static void __attribute__((destructor)) rpc_limits_free(void)
+{
+	ratelimit_destroy(rpc_list_limit);
+	ratelimit_destroy(rpc_acct_limit);
+	rpc_list_limit = rpc_acct_limit = NULL;
+}
+
+/* The bucket set for a method, or NULL when it is not rate limited. */
+static struct ratelimit *rpc_limit_for(int body_case, double *rate)
+{
+	switch (body_case) {
+	case REQ_CASE(LIST_JOBS):
+	case REQ_CASE(SHOW_JOB):
+	case REQ_CASE(LIST_NODES):
+	case REQ_CASE(LIST_RACKS):
+		if (!rpc_list_limit)
+			rpc_list_limit =
+				ratelimit_create(RPC_LIST_RATE, RPC_LIST_BURST);
+		*rate = RPC_LIST_RATE;
+		return rpc_list_limit;
+	case REQ_CASE(HISTORY):
+	case REQ_CASE(REPORT):
+		if (!rpc_acct_limit)
+			rpc_acct_limit =
+				ratelimit_create(RPC_ACCT_RATE, RPC_ACCT_BURST);
+		*rate = RPC_ACCT_RATE;
+		return rpc_acct_limit;
+	default:
+		return NULL;
+	}
+}
+
+/* Answers BUSY and returns true when the caller is over its rate. */
+static bool rpc_rate_limited(struct rpc_req *r, int body_case)
+{
+	double rate = 0;
+	struct ratelimit *rl = rpc_limit_for(body_case, &rate);
+	int64_t retry_ms = 0;
+
+	if (!rl || ratelimit_take(rl, r->peer->id.name, util_now_mono_ms(),
+				  &retry_ms))
+		return false;
+	rpc_error(r, COLOSSUS__STATUS__STATUS_BUSY,
+		  "%s: rate limit for %s exceeded (%.0f requests per second); "
+		  "retry in %.1f s, and poll less often",
+		  r->method, r->peer->id.name, rate, (double)retry_ms / 1000.0);
+	return true;
+}
 
 static const struct rpc_handler *rpc_lookup(int body_case)
 {
@@ -173,6 +253,21 @@ void rpc_dispatch(struct peer *p, const Colossus__Request *msg)
 			  (long long)ctl->cfg.max_pending_per_conn);
 		return;
 	}
+	if (msg->body_case == COLOSSUS__REQUEST__BODY_SUBMIT_JOB) {
+		double retry;
+
+		if (!peer_submit_allowed(p, &retry)) {
+			rpc_error(r, COLOSSUS__STATUS__STATUS_BUSY,
+				  "submit rate limit: %s may submit %lld jobs "
+				  "per second (bursts of %lld); retry in "
+				  "%.1f s",
+				  p->id.name,
+				  (long long)ctl->cfg.submit_rate,
+				  (long long)ctl->cfg.submit_burst,
+				  retry < 0.1 ? 0.1 : retry);
+			return;
+		}
+	}
 	if (!ctl->active && !h->when_inactive) {
 		/* A standby says so, and clients move to the next address. */
 		if (ctl->loaded || ctl->standby)
@@ -185,6 +280,8 @@ void rpc_dispatch(struct peer *p, const Colossus__Request *msg)
 				  "shortly");
 		return;
 	}
+	if (rpc_rate_limited(r, (int)msg->body_case))
+		return;
 	log_sub(LOG_SUB_RPC, "conn %s (%s): %s id=%llu", p->addr, p->id.name,
 		h->method, (unsigned long long)msg->id);
 	h->fn(r, msg);

@@ -43,12 +43,19 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_node_heartbeat(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_node_rank_exits(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_node_list(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_node_list_racks(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_job_submit(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_job_cancel(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_job_list(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_job_show(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_admin_whoami(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_admin_apply_topology(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_health_report(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_health_rack_readings(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_health_drain(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_health_reset_breaker(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_health_events(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_health_get(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_hold(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_set_priority(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_list_qos(struct rpc_req *r, const Colossus__Request *msg);
@@ -56,5 +63,7 @@ void rpc_sched_set_qos(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_list_resv(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_create_resv(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_delete_resv(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_acct_history(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_acct_report(struct rpc_req *r, const Colossus__Request *msg);
 
 #endif

@@ -26,6 +26,7 @@
 #include "controller/qos.h"
 #include "controller/resv.h"
 #include "controller/rpc.h"
+#include "controller/rpc_acct.h"
 #include "controller/submitq.h"
 
 static bool rpc_job_is_admin(const struct rpc_req *r)
@@ -554,8 +555,12 @@ static Colossus__JobSpec *rpc_job_redact(Colossus__JobSpec *spec,
 	return shown;
 }
 
-/* Show a job held in memory. */
-static void rpc_job_show_memory(struct rpc_req *r, struct job *job)
+/*
+ * Show a job held in memory, with the attempts read from the database
+ * (NULL when they could not be read: the rest is still worth showing).
+ */
+static void rpc_job_show_memory(struct rpc_req *r, struct job *job,
+				const Colossus__JobInfo *db)
 {
 	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
 	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
@@ -567,6 +572,10 @@ static void rpc_job_show_memory(struct rpc_req *r, struct job *job)
 	job_to_info(job, &info, &pf);
 	explain_job(r->ctl, job, why, sizeof(why));
 	info.why = why;
+	if (db) {
+		info.n_attempts = db->n_attempts;
+		info.attempts = db->attempts;
+	}
 	spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
 	info.spec = rpc_job_redact(spec, &shown, rpc_job_may_touch(r, job));
 	reply.job = &info;
@@ -582,70 +591,67 @@ struct show_ctx {
 	uint64_t id;
 };
 
+/*
+ * The job row and its attempts (RPC_ACCT_COLUMNS, one row per attempt
+ * and node rank), then the packed spec on the first row only.
+ */
 static void rpc_job_show_db_done(const struct pgq_result *res, void *arg)
 {
 	struct show_ctx *sx = arg;
 	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
 	Colossus__ShowJobReply reply = COLOSSUS__SHOW_JOB_REPLY__INIT;
-	Colossus__JobInfo info = COLOSSUS__JOB_INFO__INIT;
+	Colossus__JobInfo *info;
 	Colossus__JobSpec *spec = NULL, shown;
+	struct job *job = job_table_get(sx->r->ctl->jobs, sx->id);
+	struct rpc_acct_jobs rows = { NULL, 0 };
 	unsigned char *raw = NULL;
 	size_t rawlen = 0;
 	const char *v;
 
+	if (res->ok)
+		rpc_acct_parse(res, &rows);
+	if (job) {
+		/* Memory is fresher; the database adds the attempts. */
+		rpc_job_show_memory(sx->r, job, rows.n ? rows.jobs[0] : NULL);
+		goto out;
+	}
 	if (!res->ok) {
 		rpc_error(sx->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
 			  "database error: %s", res->error);
-		free(sx);
-		return;
+		goto out;
 	}
-	if (pgq_ntuples(res, 0) == 0) {
+	if (rows.n == 0) {
 		rpc_error(sx->r, COLOSSUS__STATUS__STATUS_NOT_FOUND,
 			  "no job %" PRIu64, sx->id);
-		free(sx);
-		return;
+		goto out;
 	}
-	info.id = sx->id;
-	info.user = (char *)pgq_value(res, 0, 0, 0);
-	info.account = (char *)pgq_value(res, 0, 0, 1);
-	info.qos = (char *)pgq_value(res, 0, 0, 2);
-	info.name = (char *)pgq_value(res, 0, 0, 3);
-	v = pgq_value(res, 0, 0, 4);
-	info.state = v ? (Colossus__JobState)job_state_parse(v) : 0;
-	info.reason = (char *)pgq_value(res, 0, 0, 5);
-	info.nodes = (uint32_t)strtoul(pgq_value(res, 0, 0, 6), NULL, 10);
-	info.gpus_per_node =
-		(uint32_t)strtoul(pgq_value(res, 0, 0, 7), NULL, 10);
-	info.gpus = info.nodes * info.gpus_per_node;
-	info.time_limit_sec = strtoull(pgq_value(res, 0, 0, 8), NULL, 10);
-	info.epoch = (uint32_t)strtoul(pgq_value(res, 0, 0, 9), NULL, 10);
-	info.restarts = (uint32_t)strtoul(pgq_value(res, 0, 0, 10), NULL, 10);
-	v = pgq_value(res, 0, 0, 11);
-	info.exit_code = v ? atoi(v) : 0;
-	v = pgq_value(res, 0, 0, 12);
-	info.submit_time = v ? strtoll(v, NULL, 10) : 0;
-	v = pgq_value(res, 0, 0, 13);
-	info.start_time = v ? strtoll(v, NULL, 10) : 0;
-	v = pgq_value(res, 0, 0, 14);
-	info.end_time = v ? strtoll(v, NULL, 10) : 0;
-	v = pgq_value(res, 0, 0, 15);
+	info = rows.jobs[0];
+	v = pgq_value(res, 0, 0, RPC_ACCT_NCOLS);
 	if (v)
 		raw = PQunescapeBytea((const unsigned char *)v, &rawlen);
 	if (raw)
 		spec = colossus__job_spec__unpack(NULL, rawlen, raw);
-	info.spec = rpc_job_redact(
+	if (spec && spec->reservation && *spec->reservation)
+		info->reservation = spec->reservation;
+	info->spec = rpc_job_redact(
 		spec, &shown,
 		sx->r->peer->id.role == TLS_ROLE_ADMIN ||
-			!strcmp(info.user ? info.user : "",
-				sx->r->peer->id.name));
-	reply.job = &info;
+			!strcmp(info->user, sx->r->peer->id.name));
+	reply.job = info;
 	resp.body_case = COLOSSUS__RESPONSE__BODY_SHOW_JOB;
 	resp.show_job = &reply;
 	rpc_respond(sx->r, &resp);
+	/* Borrowed from spec: detach before freeing the parsed rows. */
+	info->spec = NULL;
+	if (info->reservation != protobuf_c_empty_string &&
+	    spec && info->reservation == spec->reservation)
+		info->reservation = (char *)protobuf_c_empty_string;
 	if (spec)
 		colossus__job_spec__free_unpacked(spec, NULL);
 	if (raw)
 		PQfreemem(raw);
+out:
+	rpc_acct_jobs_free(&rows);
 	free(sx);
 }
 
@@ -658,24 +664,25 @@ void rpc_job_show(struct rpc_req *r, const Colossus__Request *msg)
 	const char *vals[1] = { ids };
 	struct err e;
 
-	if (job) {
-		rpc_job_show_memory(r, job);
-		return;
-	}
-	/* Finished long ago: one indexed read, not a scan. */
+	/*
+	 * One indexed read (by job id) for the attempts, or for the whole
+	 * job when it finished long ago; never a scan.
+	 */
 	sx = xmalloc(sizeof(*sx));
 	sx->r = r;
 	sx->id = id;
 	snprintf(ids, sizeof(ids), "%" PRIu64, id);
 	if (pgq_submit(r->ctl->db,
-		       "SELECT user_name, account, qos, name, state, reason, "
-		       "nodes, gpus_per_node, time_limit_sec, epoch, restarts, "
-		       "exit_code, extract(epoch from submit_time)::bigint, "
-		       "extract(epoch from start_time)::bigint, "
-		       "extract(epoch from end_time)::bigint, spec "
-		       "FROM jobs WHERE id = $1",
+		       "SELECT " RPC_ACCT_COLUMNS ", CASE WHEN row_number() "
+		       "OVER (ORDER BY a.epoch, n.node_rank) = 1 THEN j.spec "
+		       "END FROM jobs j" RPC_ACCT_JOINS " WHERE j.id = $1 "
+		       "ORDER BY a.epoch, n.node_rank",
 		       1, vals, rpc_job_show_db_done, sx, &e) < 0) {
 		free(sx);
+		if (job) {
+			rpc_job_show_memory(r, job, NULL);
+			return;
+		}
 		rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
 			  "job %" PRIu64 " is not in memory and the database "
 			  "is unavailable: %s",

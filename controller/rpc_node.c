@@ -15,6 +15,7 @@
 #include "controller/alloc.h"
 #include "controller/cluster.h"
 #include "controller/ctl.h"
+#include "controller/drain.h"
 #include "controller/gang.h"
 #include "controller/node.h"
 #include "controller/peer.h"
@@ -89,7 +90,7 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
 	const char *name;
 	struct node *n;
 	size_t nfence;
-	char why[160];
+	char why[160], old_boot[64];
 
 	if (p->id.role == TLS_ROLE_SIM) {
 		name = m->node;
@@ -138,12 +139,14 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
 	}
 	n->peer = p;
 	p->node = n;
+	snprintf(old_boot, sizeof(old_boot), "%s", n->boot_id);
 	rpc_node_take_inventory(n, p, m->inventory);
 	nfence = gang_reconcile(ctl, n, m->workloads, m->n_workloads, true,
 				&fence);
 	node_mark_up(ctl, n);
 	if (m->inventory)
 		node_persist_inventory(ctl, n, m->inventory);
+	drain_node_registered(ctl, n, old_boot);
 	log_info("node=%s registered from %s: %zu GPUs, %zu workloads, %zu "
 		 "fenced",
 		 n->name, p->addr, m->inventory ? m->inventory->n_gpus : 0,
@@ -151,6 +154,8 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
 	reply.heartbeat_interval_ms =
 		(uint32_t)ctl->cfg.heartbeat_interval_sec * 1000;
 	reply.lease_ms = (uint32_t)ctl->cfg.lease_sec * 1000;
+	reply.health_sample_interval_ms =
+		(uint32_t)ctl->cfg.sample_interval_sec * 1000;
 	reply.n_fence = nfence;
 	reply.fence = fence;
 	reply.controller_id = ctl->id;
@@ -274,4 +279,117 @@ void rpc_node_list(struct rpc_req *r, const Colossus__Request *msg)
 	free(ptrs);
 	free(jobs);
 	free(sel);
+}
+
+/* ---- racks ---------------------------------------------------------- */
+
+/*
+ * One rack's summary.  The state word follows the web rack map
+ * (http_api.c), worst first, so both views colour a rack alike.
+ */
+static void rpc_node_rack_info(const struct cluster *c, const struct rack *rk,
+			       Colossus__RackInfo *ri)
+{
+	const struct alloc *seen[NODE_MAX_ALLOCS * 8];
+	int nseen = 0, up_drain = 0, up_draining = 0;
+	bool failed = rk->health == HEALTH_FAILED;
+
+	colossus__rack_info__init(ri);
+	ri->name = (char *)rk->name;
+	ri->pod = (char *)rk->pod->name;
+	ri->hall = (char *)rk->pod->hall->name;
+	ri->admin_state = (Colossus__AdminState)rk->admin_state;
+	ri->health = (Colossus__HealthState)rk->health;
+	ri->reason = rk->reason ? rk->reason : (char *)"";
+	ri->gpu_model = rk->model_id >= 0
+				? (char *)cluster_model_name(c, rk->model_id)
+				: (char *)"mixed";
+	for (int i = 0; i < rk->nnodes; i++) {
+		const struct node *n = rk->nodes[i];
+
+		ri->nodes++;
+		ri->gpus += n->gpus;
+		ri->gpus_used +=
+			(uint32_t)__builtin_popcount(n->gpu_used | n->gpu_fencing);
+		if (n->state == NODE_UP)
+			ri->nodes_up++;
+		else if (n->state == NODE_DOWN)
+			ri->nodes_down++;
+		else
+			ri->nodes_unknown++;
+		if (n->admin_state == ADMIN_DRAINING)
+			ri->nodes_draining++;
+		else if (n->admin_state == ADMIN_DRAINED)
+			ri->nodes_drained++;
+		if (n->state == NODE_UP && n->admin_state != ADMIN_NONE) {
+			up_drain++;
+			up_draining += n->admin_state == ADMIN_DRAINING;
+		}
+		if (n->health != HEALTH_OK)
+			ri->nodes_unhealthy++;
+		failed |= n->health == HEALTH_FAILED;
+		ri->problems += n->state == NODE_DOWN ||
+				n->admin_state != ADMIN_NONE ||
+				n->health != HEALTH_OK;
+		/* Distinct allocations: few per rack, a linear scan does. */
+		for (int u = 0; u < n->nuses; u++) {
+			const struct alloc *a = n->uses[u].alloc;
+			int k = 0;
+
+			if (!a->job)
+				continue;
+			while (k < nseen && seen[k] != a)
+				k++;
+			if (k == nseen && nseen < (int)ARRAY_SIZE(seen))
+				seen[nseen++] = a;
+		}
+	}
+	ri->jobs = (uint32_t)nseen;
+	if (rk->admin_state == ADMIN_DRAINED)
+		ri->state = (char *)"drained";
+	else if (rk->admin_state == ADMIN_DRAINING)
+		ri->state = (char *)"draining";
+	else if (ri->nodes_up == 0)
+		ri->state = ri->nodes_down ? (char *)"down" : (char *)"unknown";
+	else if (failed || rk->health != HEALTH_OK)
+		ri->state = (char *)"unhealthy";
+	else if (up_drain == (int)ri->nodes_up)
+		ri->state = up_draining ? (char *)"draining" : (char *)"drained";
+	else if (ri->gpus_used)
+		ri->state = (char *)"busy";
+	else
+		ri->state = (char *)"idle";
+}
+
+void rpc_node_list_racks(struct rpc_req *r, const Colossus__Request *msg)
+{
+	const struct cluster *c = r->ctl->cluster;
+	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
+	Colossus__ListRacksReply reply = COLOSSUS__LIST_RACKS_REPLY__INIT;
+	int n = cluster_nracks(c);
+	Colossus__RackInfo *infos = xcalloc((size_t)n + 1, sizeof(*infos));
+	Colossus__RackInfo **ptrs = xcalloc((size_t)n + 1, sizeof(*ptrs));
+
+	int k = 0;
+
+	(void)msg;
+	/* Hall by hall, pod by pod: the order the map is drawn in. */
+	for (int h = 0; h < cluster_nhalls(c); h++) {
+		const struct hall *hl = cluster_hall_at(c, h);
+
+		for (int p = 0; p < hl->npods; p++)
+			for (int i = 0; i < hl->pods[p]->nracks && k < n; i++) {
+				rpc_node_rack_info(c, hl->pods[p]->racks[i],
+						   &infos[k]);
+				ptrs[k] = &infos[k];
+				k++;
+			}
+	}
+	reply.n_racks = (size_t)k;
+	reply.racks = ptrs;
+	resp.body_case = COLOSSUS__RESPONSE__BODY_LIST_RACKS;
+	resp.list_racks = &reply;
+	rpc_respond(r, &resp);
+	free(infos);
+	free(ptrs);
 }

@@ -53,6 +53,22 @@ struct ctl_config {
 	int64_t prio_weight_qos;
 	uint64_t prio_max_age_sec;
 	uint64_t fairshare_halflife_sec;
+	/* [health] */
+	char *policy_file;
+	uint64_t burst_window_sec;
+	uint64_t breaker_window_sec;
+	int64_t breaker_node_pct;
+	int64_t breaker_racks;
+	uint64_t return_window_sec;
+	uint64_t validation_timeout_sec;
+	uint64_t sample_interval_sec;
+	uint64_t samples_retention_sec;
+	int64_t lemon_count;
+	int64_t lemon_jobs;
+	uint64_t lemon_window_sec;
+	int64_t rack_power_pct;
+	int64_t rail_nodes;
+	int64_t clear_samples;
 	/* [limits] */
 	int64_t max_frame_kib;
 	int64_t max_connections;
@@ -60,6 +76,9 @@ struct ctl_config {
 	uint64_t handshake_timeout_sec;
 	uint64_t client_idle_timeout_sec;
 	bool allow_simulator;
+	int64_t max_handshakes;	  /* TLS handshakes in progress at once      */
+	int64_t submit_rate;	  /* submissions per second per identity     */
+	int64_t submit_burst;	  /* ... beyond the rate, at once            */
 };
 
 extern const struct cfg_opt ctl_config_table[];

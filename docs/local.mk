@@ -1,4 +1,5 @@
 # docs/: shipped with the distribution.
 EXTRA_DIST += docs/architecture.md docs/config.md docs/topology.md \
-	docs/protocol.md docs/security.md docs/cli.md \
+	docs/protocol.md docs/security.md docs/cli.md docs/health.md \
 	scripts/gen-config-doc.sh
+EXTRA_DIST += docs/admin-guide.md docs/user-guide.md docs/slurm-mapping.md

@@ -1,6 +1,6 @@
 # proto/: the wire contract.  protoc-c generates C into the build dir.
-PROTO_FILES = proto/types.proto proto/agent.proto proto/client.proto proto/rpc.proto
-PROTO_GEN_C = proto/types.pb-c.c proto/agent.pb-c.c proto/client.pb-c.c proto/rpc.pb-c.c
+PROTO_FILES = proto/types.proto proto/agent.proto proto/client.proto proto/health.proto proto/rpc.proto
+PROTO_GEN_C = proto/types.pb-c.c proto/agent.pb-c.c proto/client.pb-c.c proto/health.pb-c.c proto/rpc.pb-c.c
 PROTO_GEN_H = $(PROTO_GEN_C:.c=.h)
 
 noinst_LIBRARIES += libproto.a

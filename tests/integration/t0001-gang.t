@@ -49,17 +49,20 @@ is "$row" "1|2|t" "allocation recorded with epoch 1 on 2 nodes, closed"
 st=$(pg_psql "SELECT state, exit_code FROM jobs WHERE id = $id")
 is "$st" "completed|0" "the database has the final state and exit code"
 
-# A rank that fails fails the gang; the others are stopped.
-id2=$(cli nobody submit --quiet -N 3 -D "$T/out" -- /bin/sh -c \
-	'if [ "$RANK" = 1 ]; then exit 3; fi; sleep 300')
+# A rank that fails fails the gang; the others are stopped.  The script's
+# name is unique to this test, so pgrep finds only our processes.
+marker="$T/out/gang-$$-sleeper.sh"
+printf 'if [ "$RANK" = 1 ]; then exit 3; fi\nsleep 300\n' > "$marker"
+chmod 755 "$marker"
+id2=$(cli nobody submit --quiet -N 3 -D "$T/out" -- /bin/sh "$marker")
 wait_for 30 state_is "$id2" failed
 ok $? "a gang with a failing rank fails"
 show=$(cli nobody job show "$id2" --json)
 like "$show" '"exit_code": *3' "the failing rank's exit code is the job's"
 like "$show" 'rank 1 .*exited with code 3' "the reason names the rank"
-gone() { ! pgrep -f 'sleep 300' >/dev/null; }
+gone() { ! pgrep -f "$marker" >/dev/null; }
 wait_for 20 gone
-ok $? "the other ranks were killed (no sleep 300 left)"
+ok $? "the other ranks were killed (none of the job's processes left)"
 free_gpus() { cli nobody nodes --json | grep -o '"gpus_free": *[0-9]*' | awk -F: '{s+=$2} END {exit !(s == 32)}'; }
 wait_for 20 free_gpus
 ok $? "every GPU is free again"

@@ -41,3 +41,10 @@ TESTS += tests/unit/test_plan
 tests_unit_test_plan_SOURCES = tests/unit/test_plan.c
 tests_unit_test_plan_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 tests_unit_test_plan_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)
+
+# The health policy language.
+check_PROGRAMS += tests/unit/test_policy
+TESTS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+tests_unit_test_policy_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)
