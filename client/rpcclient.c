@@ -611,8 +611,10 @@ rpcclient_exchange(struct rpcclient *c, Colossus__Request *req, struct err *e)
 	return resp;
 }
 
-Colossus__Response *rpcclient_call(struct rpcclient *c, Colossus__Request *req,
-				   struct err *e)
+/* One round over the controller list. */
+static Colossus__Response *rpcclient_round(struct rpcclient *c,
+					   Colossus__Request *req,
+					   struct err *e)
 {
 	Colossus__Response *resp = NULL;
 	char tried[sizeof(e->msg)] = "";
@@ -653,4 +655,44 @@ Colossus__Response *rpcclient_call(struct rpcclient *c, Colossus__Request *req,
 	c->peer[0] = '\0';
 	err_set(e, "%s", tried);
 	return NULL;
+}
+
+/*
+ * Is a controller coming (a standby taking over, a leader loading or
+ * waiting for its database), and did it certainly do nothing, so that
+ * asking again is safe for any request?  UNAVAILABLE is only ever
+ * answered for work not done.  When no controller can be reached at all
+ * we fail at once rather than hang on a wrong address.
+ */
+static bool rpcclient_nothing_done(const Colossus__Response *resp)
+{
+	if (!resp)
+		return false;
+	return resp->status == COLOSSUS__STATUS__STATUS_NOT_ACTIVE ||
+	       resp->status == COLOSSUS__STATUS__STATUS_UNAVAILABLE;
+}
+
+Colossus__Response *rpcclient_call(struct rpcclient *c, Colossus__Request *req,
+				   struct err *e)
+{
+	/* A failover takes a few seconds: ride it out within the timeout. */
+	int64_t give_up = util_now_mono_ms() + c->call_ms;
+	unsigned delay_ms = 200;
+
+	for (;;) {
+		Colossus__Response *resp = rpcclient_round(c, req, e);
+		int64_t left = give_up - util_now_mono_ms();
+
+		if (!rpcclient_nothing_done(resp) || left <= (int64_t)delay_ms)
+			return resp;
+		if (c->verbose)
+			fprintf(stderr,
+				"colossus: no active controller yet (%s); "
+				"retrying in %u ms\n",
+				resp->error ? resp->error : "?", delay_ms);
+		rpcclient_response_free(resp);
+		rpcclient_disconnect(c);
+		poll(NULL, 0, (int)delay_ms);
+		delay_ms = delay_ms * 2 > 2000 ? 2000 : delay_ms * 2;
+	}
 }

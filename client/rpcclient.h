@@ -9,7 +9,9 @@
  * connect_timeout_ms.  The controller's certificate must chain to our CA,
  * name the host we dialled (DNS name or IP address SAN) and carry
  * OU=controller.  A controller that cannot be reached, or that answers
- * STATUS_NOT_ACTIVE (a standby), makes the client move on to the next.
+ * STATUS_NOT_ACTIVE (a standby), makes the client move on to the next;
+ * while every controller answers NOT_ACTIVE or UNAVAILABLE (a failover
+ * or database outage in progress) it keeps asking, within the timeout.
  *
  * Calls: one request at a time.  The response with the request's id is
  * returned; other frames are skipped.  Responses larger than max_frame

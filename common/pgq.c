@@ -50,6 +50,9 @@ struct pgq {
 	char *app_name;
 	unsigned retry_min_ms, retry_max_ms, retry_ms;
 	unsigned max_inflight;
+	unsigned liveness_ms;
+	struct event *watchdog_ev;
+	int64_t progress_ms; /* last sign of life from the server */
 	PGconn *conn;
 	enum pgq_conn_state state;
 	struct event *read_ev;
@@ -227,6 +230,7 @@ static void pgq_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	q->progress_ms = util_now_mono_ms();
 	if (!PQconsumeInput(q->conn)) {
 		pgq_set_error(q, PQerrorMessage(q->conn));
 		pgq_lost(q, q->last_error);
@@ -357,6 +361,46 @@ static void pgq_connect_cb(evutil_socket_t fd, short what, void *arg)
 	pgq_connect_step(q, PQconnectPoll(q->conn));
 }
 
+static void pgq_ping_done(const struct pgq_result *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+}
+
+/* Once a second when liveness is on: see pgq_cfg.liveness_ms. */
+static void pgq_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pgq *q = arg;
+	int64_t silent = util_now_mono_ms() - q->progress_ms;
+	char why[128];
+	struct err e;
+
+	(void)fd;
+	(void)what;
+	if (q->state == PGQ_CONNECTING && silent > (int64_t)q->liveness_ms) {
+		log_warn("db: connection attempt still pending after %u ms; "
+			 "abandoning it",
+			 q->liveness_ms);
+		pgq_set_error(q, "connection attempt timed out");
+		pgq_close_conn(q);
+		q->state = PGQ_DISCONNECTED;
+		pgq_schedule_retry(q);
+		return;
+	}
+	if (q->state != PGQ_READY)
+		return;
+	if (q->inflight > 0 && silent > (int64_t)q->liveness_ms) {
+		snprintf(why, sizeof(why),
+			 "no answer from the server for %lld ms",
+			 (long long)silent);
+		pgq_lost(q, why);
+		return;
+	}
+	if (q->inflight == 0 && silent >= 1000 &&
+	    pgq_submit(q, "SELECT 1", 0, NULL, pgq_ping_done, NULL, &e) < 0)
+		log_sub(LOG_SUB_DB, "db: liveness query not sent: %s", e.msg);
+}
+
 static void pgq_connect_step(struct pgq *q, PostgresPollingStatusType st)
 {
 	short ev;
@@ -392,6 +436,7 @@ static void pgq_start_connect(struct pgq *q)
 	const char *vals[] = { q->conninfo, q->app_name, "colossus", NULL };
 
 	q->state = PGQ_CONNECTING;
+	q->progress_ms = util_now_mono_ms();
 	/* expand_dbname lets conninfo be a full connection string or URI. */
 	q->conn = PQconnectStartParams(keys, vals, 1);
 	if (!q->conn || PQstatus(q->conn) == CONNECTION_BAD) {
@@ -414,6 +459,14 @@ struct pgq *pgq_create(struct event_base *base, const struct pgq_cfg *cfg,
 	q->retry_max_ms = cfg->retry_max_ms ? cfg->retry_max_ms : 5000;
 	q->retry_ms = q->retry_min_ms;
 	q->max_inflight = cfg->max_inflight ? cfg->max_inflight : 100000;
+	q->liveness_ms = cfg->liveness_ms;
+	if (q->liveness_ms) {
+		struct timeval tick = { 1, 0 };
+
+		q->watchdog_ev = event_new(base, -1, EV_PERSIST,
+					   pgq_watchdog_cb, q);
+		event_add(q->watchdog_ev, &tick);
+	}
 	q->state_cb = state_cb;
 	q->state_arg = arg;
 	q->retry_ev = evtimer_new(base, pgq_retry_cb, q);
@@ -430,6 +483,8 @@ void pgq_destroy(struct pgq *q)
 		pgq_complete(q, q->head, true);
 	pgq_close_conn(q);
 	event_free(q->retry_ev);
+	if (q->watchdog_ev)
+		event_free(q->watchdog_ev);
 	free(q->conninfo);
 	free(q->app_name);
 	free(q);
@@ -534,6 +589,10 @@ int pgq_txn_commit(struct pgq_txn *t, pgq_done_fn done, void *arg,
 	t->done = done;
 	t->arg = arg;
 	t->submitted_us = util_now_mono_us();
+	/* The server owes us an answer from now on, not from when it last
+	 * spoke (the queue may have been idle for minutes). */
+	if (q->inflight == 0)
+		q->progress_ms = util_now_mono_ms();
 	if (q->tail)
 		q->tail->next = t;
 	else

@@ -50,6 +50,15 @@ struct pgq_cfg {
 	unsigned retry_max_ms;	    /* backoff ceiling (default 5000)      */
 	unsigned max_inflight;	    /* transactions in flight (default 100000) */
 	const char *application_name; /* shown in pg_stat_activity          */
+	/*
+	 * Liveness (0 = off): with work in flight and no byte from the
+	 * server for this long, or a connection attempt lasting this long,
+	 * the connection is declared lost.  When idle, pgq sends a tiny
+	 * query every second so that a dead link is noticed even then.
+	 * TCP keepalives alone take minutes; a leader must notice in
+	 * seconds that it may have lost its lock.
+	 */
+	unsigned liveness_ms;
 };
 
 struct pgq_stats {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -59,7 +60,14 @@ struct ctl {
 	bool model_loaded;	  /* topology, jobs, allocations loaded   */
 	bool loaded;		  /* ... and ready to serve               */
 	bool active;		  /* serving (not loading, not standby)   */
-	bool standby;		  /* waiting for the HA lock              */
+	bool standby;		  /* another controller leads             */
+	bool leader;		  /* we hold the leader lock              */
+	int64_t term;		  /* leader term we took                  */
+	struct event *leader_ev;
+	struct event *blip_ev;	  /* half a lease after losing the lock   */
+	bool blip_agents_released;
+	pid_t migrate_pid;
+	char self_exe[4096];
 	bool stopping;
 	int64_t started_mono_ms;
 	/* Until this time nodes that have not re-registered are not declared
@@ -90,7 +98,7 @@ struct ctl {
 	struct event *sched_soon;  /* zero-delay pass after a change      */
 	bool sched_running;
 	struct event *sweep_timer;
-	struct event *sig_term, *sig_int, *sig_hup;
+	struct event *sig_term, *sig_int, *sig_hup, *sig_chld;
 	struct ctl_stats stats;
 };
 

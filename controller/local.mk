@@ -14,6 +14,7 @@ libcontroller_a_SOURCES = \
 	controller/gang.c controller/gang.h \
 	controller/http.c controller/http.h controller/http_api.c controller/http_api.h controller/metrics.c controller/metrics.h \
 	controller/job.c controller/job.h \
+	controller/leader.c controller/leader.h \
 	controller/jobspec.c controller/jobspec.h \
 	controller/listen.c controller/peer.h \
 	controller/load.c controller/load.h \

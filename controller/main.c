@@ -36,6 +36,7 @@
 #include "controller/health.h"
 #include "controller/http.h"
 #include "controller/job.h"
+#include "controller/leader.h"
 #include "controller/load.h"
 #include "controller/metrics.h"
 #include "controller/migrations.h"
@@ -132,7 +133,7 @@ static void ctl_sweep_cb(evutil_socket_t fd, short what, void *arg)
 void ctl_loaded(struct ctl *ctl)
 {
 	ctl->loaded = true;
-	ctl->active = true;
+	ctl->active = ctl->leader;
 	ctl->grace_until_mono_ms = util_now_mono_ms() +
 				   (int64_t)ctl->cfg.lease_sec * 1000;
 	log_info("controller %s active: serving on %s (port %d)", ctl->id,
@@ -148,19 +149,11 @@ static void ctl_db_state_cb(bool connected, void *arg)
 	if (!connected) {
 		log_warn("db: unavailable; running jobs continue, changes "
 			 "that need a write are refused until it is back");
+		leader_db_down(ctl);
 		return;
 	}
-	if (!ctl->loaded) {
-		if (ctl->model_loaded)
-			load_dep_states(ctl);
-		else
-			load_start(ctl);
-		return;
-	}
-	job_flush_dirty(ctl);
-	submitq_db_up(ctl->submitq);
-	events_kick(ctl->events);
-	ctl_sched_soon(ctl);
+	/* Nothing acts before the leader lock is (re)taken: leader.c. */
+	leader_db_up(ctl);
 }
 
 static void ctl_reload(struct ctl *ctl)
@@ -216,6 +209,10 @@ static void ctl_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		ctl_reload(ctl);
+		return;
+	}
+	if (sig == SIGCHLD) {
+		leader_child_exited(ctl);
 		return;
 	}
 	if (ctl->stopping) {
@@ -404,6 +401,9 @@ static void ctl_free(struct ctl *ctl)
 		event_free(ctl->sig_int);
 	if (ctl->sig_hup)
 		event_free(ctl->sig_hup);
+	if (ctl->sig_chld)
+		event_free(ctl->sig_chld);
+	leader_fini(ctl);
 	if (ctl->tls)
 		SSL_CTX_free(ctl->tls);
 	if (ctl->base)
@@ -418,6 +418,7 @@ int main(int argc, char **argv)
 	bool dump = false, migrate_only = false;
 	struct tlsctx_cfg tc;
 	struct pgq_cfg pc;
+	char app_name[128];
 	unsigned mask;
 	struct err e;
 	struct timeval tv;
@@ -443,7 +444,7 @@ int main(int argc, char **argv)
 	ctl_default_id(&ctl);
 	ctl_raise_fd_limit();
 
-	version = migrate_run(ctl.cfg.db, &e);
+	version = migrate_run(ctl.cfg.db, migrate_only, &e);
 	if (version < 0)
 		fatal("%s", e.msg);
 	log_info("database schema at version %d", version);
@@ -494,10 +495,22 @@ int main(int argc, char **argv)
 	event_add(ctl.sig_term, NULL);
 	event_add(ctl.sig_int, NULL);
 	event_add(ctl.sig_hup, NULL);
+	ctl.sig_chld = evsignal_new(ctl.base, SIGCHLD, ctl_signal_cb, &ctl);
+	event_add(ctl.sig_chld, NULL);
+	{
+		ssize_t n = readlink("/proc/self/exe", ctl.self_exe,
+				     sizeof(ctl.self_exe) - 1);
+
+		ctl.self_exe[n > 0 ? n : 0] = '\0';
+	}
 
 	memset(&pc, 0, sizeof(pc));
 	pc.conninfo = ctl.cfg.db;
-	pc.application_name = "colossus-controller";
+	/* Unique per controller: leader.c recognises its own stale session
+	 * by it (controller ids must differ within a cluster). */
+	snprintf(app_name, sizeof(app_name), "colossus-controller:%s", ctl.id);
+	pc.application_name = app_name;
+	pc.liveness_ms = (unsigned)ctl.cfg.db_liveness_sec * 1000;
 	ctl.db = pgq_create(ctl.base, &pc, ctl_db_state_cb, &ctl);
 
 	ctl.listener = listener_create(&ctl, &e);

@@ -71,6 +71,20 @@ static int migrate_applied(PGconn *conn, int **vs, struct err *e)
 	return n;
 }
 
+/* The leader lock's key (leader.c); free means nobody leads now. */
+#define LEADER_KEY "1129270348"
+
+static bool migrate_leader_free(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "SELECT pg_try_advisory_lock(" LEADER_KEY
+				     ")");
+	bool free_ = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		     !strcmp(PQgetvalue(res, 0, 0), "t");
+
+	PQclear(res);
+	return free_;
+}
+
 static bool migrate_known(const int *vs, int n, int version)
 {
 	for (int i = 0; i < n; i++)
@@ -121,7 +135,7 @@ static void migrate_notice(void *arg, const char *msg)
 	log_sub(LOG_SUB_DB, "db notice: %.*s", (int)strcspn(msg, "\n"), msg);
 }
 
-int migrate_run(const char *conninfo, struct err *e)
+int migrate_run(const char *conninfo, bool force, struct err *e)
 {
 	const char *keys[] = { "dbname", "application_name", NULL };
 	const char *vals[] = { conninfo, "colossus-migrate", NULL };
@@ -157,13 +171,32 @@ int migrate_run(const char *conninfo, struct err *e)
 			goto unlock;
 		}
 	}
+	/*
+	 * Only the leader changes the schema.  When another controller
+	 * leads, this one (a standby, perhaps of a newer release) leaves it:
+	 * it migrates when it takes over (leader.c).
+	 */
+	if (!force && !migrate_leader_free(conn)) {
+		log_info("db: another controller leads; migrations, if any, "
+			 "run when this one takes over");
+		rc = latest;
+		goto unlock;
+	}
 	for (const struct migration *m = migrations; m->version; m++) {
 		if (migrate_known(applied, napplied, m->version))
 			continue;
 		if (migrate_apply(conn, m, e) < 0)
-			goto unlock;
+			goto release;
 	}
 	rc = latest;
+release:
+	if (!force) {
+		struct err ignored;
+
+		(void)migrate_exec(conn,
+				   "SELECT pg_advisory_unlock(" LEADER_KEY ")",
+				   &ignored);
+	}
 unlock:
 	{
 		struct err ignored;

@@ -23,12 +23,16 @@
 #define R_PEOPLE (R_USER | R_ADMIN | R_MONITOR)
 #define REQ_CASE(x) COLOSSUS__REQUEST__BODY_##x
 
+/* Besides while active, a handler may run ... */
+#define RUN_IN_BLIP 1u /* ... while the leader waits for its database  */
+#define RUN_ALWAYS 2u  /* ... even loading or standing by             */
+
 struct rpc_handler {
 	int body_case;
 	const char *method;
 	unsigned roles;
-	/* May it run while the controller is loading or standby? */
-	bool when_inactive;
+	/* When may it run besides while active (see rpc_gate)? */
+	unsigned when;
 	rpc_handler_fn fn;
 };
 
@@ -37,51 +41,92 @@ struct rpc_handler {
  * live in the handlers and are listed in docs/security.md.
  */
 static const struct rpc_handler rpc_table[] = {
-	{ REQ_CASE(REGISTER_NODE), "register_node", R_NODE, false,
+	{ REQ_CASE(REGISTER_NODE), "register_node", R_NODE, 0,
 	  rpc_node_register },
-	{ REQ_CASE(HEARTBEAT), "heartbeat", R_NODE, false,
+	{ REQ_CASE(HEARTBEAT), "heartbeat", R_NODE, RUN_IN_BLIP,
 	  rpc_node_heartbeat },
-	{ REQ_CASE(RANK_EXITS), "rank_exits", R_NODE, false,
-	  rpc_node_rank_exits },
-	{ REQ_CASE(HEALTH_REPORT), "health_report", R_NODE, false,
+	{ REQ_CASE(RANK_EXITS), "rank_exits", R_NODE, 0, rpc_node_rank_exits },
+	{ REQ_CASE(HEALTH_REPORT), "health_report", R_NODE, 0,
 	  rpc_health_report },
-	{ REQ_CASE(SUBMIT_JOB), "submit_job", R_USER | R_ADMIN, false,
+	{ REQ_CASE(SUBMIT_JOB), "submit_job", R_USER | R_ADMIN, 0,
 	  rpc_job_submit },
-	{ REQ_CASE(CANCEL_JOB), "cancel_job", R_USER | R_ADMIN, false,
+	{ REQ_CASE(CANCEL_JOB), "cancel_job", R_USER | R_ADMIN, 0,
 	  rpc_job_cancel },
-	{ REQ_CASE(LIST_JOBS), "list_jobs", R_PEOPLE, false, rpc_job_list },
-	{ REQ_CASE(SHOW_JOB), "show_job", R_PEOPLE, false, rpc_job_show },
-	{ REQ_CASE(LIST_NODES), "list_nodes", R_PEOPLE, false, rpc_node_list },
-	{ REQ_CASE(WHOAMI), "whoami", R_PEOPLE | R_NODE, true,
+	{ REQ_CASE(LIST_JOBS), "list_jobs", R_PEOPLE, RUN_IN_BLIP,
+	  rpc_job_list },
+	{ REQ_CASE(SHOW_JOB), "show_job", R_PEOPLE, RUN_IN_BLIP, rpc_job_show },
+	{ REQ_CASE(LIST_NODES), "list_nodes", R_PEOPLE, RUN_IN_BLIP,
+	  rpc_node_list },
+	{ REQ_CASE(WHOAMI), "whoami", R_PEOPLE | R_NODE, RUN_ALWAYS,
 	  rpc_admin_whoami },
-	{ REQ_CASE(HOLD_JOB), "hold_job", R_USER | R_ADMIN, false,
-	  rpc_sched_hold },
-	{ REQ_CASE(LIST_QOS), "list_qos", R_PEOPLE, false, rpc_sched_list_qos },
-	{ REQ_CASE(LIST_RESERVATIONS), "list_reservations", R_PEOPLE, false,
-	  rpc_sched_list_resv },
-	{ REQ_CASE(LIST_RACKS), "list_racks", R_PEOPLE, false,
+	{ REQ_CASE(HOLD_JOB), "hold_job", R_USER | R_ADMIN, 0, rpc_sched_hold },
+	{ REQ_CASE(LIST_QOS), "list_qos", R_PEOPLE, RUN_IN_BLIP,
+	  rpc_sched_list_qos },
+	{ REQ_CASE(LIST_RESERVATIONS), "list_reservations", R_PEOPLE,
+	  RUN_IN_BLIP, rpc_sched_list_resv },
+	{ REQ_CASE(LIST_RACKS), "list_racks", R_PEOPLE, RUN_IN_BLIP,
 	  rpc_node_list_racks },
-	{ REQ_CASE(HISTORY), "history", R_PEOPLE, false, rpc_acct_history },
-	{ REQ_CASE(REPORT), "report", R_PEOPLE, false, rpc_acct_report },
-	{ REQ_CASE(APPLY_TOPOLOGY), "apply_topology", R_ADMIN, false,
+	{ REQ_CASE(HISTORY), "history", R_PEOPLE, 0, rpc_acct_history },
+	{ REQ_CASE(REPORT), "report", R_PEOPLE, 0, rpc_acct_report },
+	{ REQ_CASE(APPLY_TOPOLOGY), "apply_topology", R_ADMIN, 0,
 	  rpc_admin_apply_topology },
-	{ REQ_CASE(SET_QOS), "set_qos", R_ADMIN, false, rpc_sched_set_qos },
-	{ REQ_CASE(CREATE_RESERVATION), "create_reservation", R_ADMIN, false,
+	{ REQ_CASE(SET_QOS), "set_qos", R_ADMIN, 0, rpc_sched_set_qos },
+	{ REQ_CASE(CREATE_RESERVATION), "create_reservation", R_ADMIN, 0,
 	  rpc_sched_create_resv },
-	{ REQ_CASE(DELETE_RESERVATION), "delete_reservation", R_ADMIN, false,
+	{ REQ_CASE(DELETE_RESERVATION), "delete_reservation", R_ADMIN, 0,
 	  rpc_sched_delete_resv },
-	{ REQ_CASE(SET_JOB_PRIORITY), "set_job_priority", R_ADMIN, false,
+	{ REQ_CASE(SET_JOB_PRIORITY), "set_job_priority", R_ADMIN, 0,
 	  rpc_sched_set_priority },
-	{ REQ_CASE(DRAIN_NODES), "drain_nodes", R_ADMIN, false,
-	  rpc_health_drain },
-	{ REQ_CASE(RESET_BREAKER), "reset_breaker", R_ADMIN, false,
+	{ REQ_CASE(DRAIN_NODES), "drain_nodes", R_ADMIN, 0, rpc_health_drain },
+	{ REQ_CASE(RESET_BREAKER), "reset_breaker", R_ADMIN, 0,
 	  rpc_health_reset_breaker },
-	{ REQ_CASE(LIST_EVENTS), "list_events", R_PEOPLE, false,
+	{ REQ_CASE(LIST_EVENTS), "list_events", R_PEOPLE, 0,
 	  rpc_health_events },
-	{ REQ_CASE(GET_HEALTH), "get_health", R_PEOPLE, false, rpc_health_get },
-	{ REQ_CASE(RACK_READINGS), "rack_readings", R_MONITOR | R_ADMIN, false,
+	{ REQ_CASE(GET_HEALTH), "get_health", R_PEOPLE, RUN_IN_BLIP,
+	  rpc_health_get },
+	{ REQ_CASE(RACK_READINGS), "rack_readings", R_MONITOR | R_ADMIN, 0,
 	  rpc_health_rack_readings },
 };
+
+/*
+ * Whether a request may run while this controller is not active, and
+ * the reply when it may not.  A standby says NOT_ACTIVE so clients and
+ * agents move to the next address.  A leader that lost its database
+ * session (a blip, or PostgreSQL restarting) keeps answering from memory
+ * what needs no write, and tracks heartbeats, for at most half a lease;
+ * everything else gets UNAVAILABLE, never a false success.
+ */
+static bool rpc_gate(struct rpc_req *r, const struct rpc_handler *h)
+{
+	struct ctl *ctl = r->ctl;
+
+	if (h->when & RUN_ALWAYS)
+		return true;
+	if (ctl->standby || !ctl->model_loaded) {
+		if (ctl->standby)
+			rpc_error(r, COLOSSUS__STATUS__STATUS_NOT_ACTIVE,
+				  "controller %s is a standby; another "
+				  "controller is active",
+				  ctl->id);
+		else
+			rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+				  "controller %s is starting; retry shortly",
+				  ctl->id);
+		return false;
+	}
+	if (ctl->leader && !ctl->loaded) {
+		rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+			  "controller %s is loading its state; retry shortly",
+			  ctl->id);
+		return false;
+	}
+	if ((h->when & RUN_IN_BLIP) && !ctl->blip_agents_released)
+		return true;
+	rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+		  "controller %s: database unavailable; %s: retry shortly",
+		  ctl->id, h->method);
+	return false;
+}
 
 /*
  * Listings are served from memory, but a user polling in a tight loop
@@ -91,9 +136,9 @@ static const struct rpc_handler rpc_table[] = {
  * buckets are module state (they outlive connections, since a polling
  * CLI reconnects each time) and are freed at exit.
  */
-#define RPC_LIST_RATE 20.0	/* listing requests per second */
+#define RPC_LIST_RATE 20.0 /* listing requests per second */
 #define RPC_LIST_BURST 100.0
-#define RPC_ACCT_RATE 2.0	/* history and report (database queries) */
+#define RPC_ACCT_RATE 2.0 /* history and report (database queries) */
 #define RPC_ACCT_BURST 30.0
 
 static struct ratelimit *rpc_list_limit, *rpc_acct_limit;
@@ -137,8 +182,8 @@ static bool rpc_rate_limited(struct rpc_req *r, int body_case)
 	struct ratelimit *rl = rpc_limit_for(body_case, &rate);
 	int64_t retry_ms = 0;
 
-	if (!rl || ratelimit_take(rl, r->peer->id.name, util_now_mono_ms(),
-				  &retry_ms))
+	if (!rl ||
+	    ratelimit_take(rl, r->peer->id.name, util_now_mono_ms(), &retry_ms))
 		return false;
 	rpc_error(r, COLOSSUS__STATUS__STATUS_BUSY,
 		  "%s: rate limit for %s exceeded (%.0f requests per second); "
@@ -184,8 +229,7 @@ void rpc_ok(struct rpc_req *r)
 	rpc_respond(r, &resp);
 }
 
-void rpc_error(struct rpc_req *r, Colossus__Status status, const char *fmt,
-	       ...)
+void rpc_error(struct rpc_req *r, Colossus__Status status, const char *fmt, ...)
 {
 	Colossus__Response resp = COLOSSUS__RESPONSE__INIT;
 	char msg[512];
@@ -226,7 +270,8 @@ void rpc_dispatch(struct peer *p, const Colossus__Request *msg)
 			rpcconn_respond_error(
 				p->conn, msg->id,
 				COLOSSUS__STATUS__STATUS_UNSUPPORTED,
-				"unsupported request (body %d): this controller "
+				"unsupported request (body %d): this "
+				"controller "
 				"speaks protocol %d.%d",
 				(int)msg->body_case, RPC_VERSION_MAJOR,
 				RPC_VERSION_MINOR);
@@ -261,25 +306,14 @@ void rpc_dispatch(struct peer *p, const Colossus__Request *msg)
 				  "submit rate limit: %s may submit %lld jobs "
 				  "per second (bursts of %lld); retry in "
 				  "%.1f s",
-				  p->id.name,
-				  (long long)ctl->cfg.submit_rate,
+				  p->id.name, (long long)ctl->cfg.submit_rate,
 				  (long long)ctl->cfg.submit_burst,
 				  retry < 0.1 ? 0.1 : retry);
 			return;
 		}
 	}
-	if (!ctl->active && !h->when_inactive) {
-		/* A standby says so, and clients move to the next address. */
-		if (ctl->loaded || ctl->standby)
-			rpc_error(r, COLOSSUS__STATUS__STATUS_NOT_ACTIVE,
-				  "controller %s is not the active one",
-				  ctl->id);
-		else
-			rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
-				  "controller is loading its state; retry "
-				  "shortly");
+	if (!ctl->active && !rpc_gate(r, h))
 		return;
-	}
 	if (rpc_rate_limited(r, (int)msg->body_case))
 		return;
 	log_sub(LOG_SUB_RPC, "conn %s (%s): %s id=%llu", p->addr, p->id.name,

@@ -24,8 +24,8 @@
 static void rpc_node_take_inventory(struct node *n, struct peer *p,
 				    const Colossus__NodeInventory *inv)
 {
-	const char *addr = inv && inv->address && *inv->address ? inv->address
-								 : NULL;
+	const char *addr =
+		inv && inv->address && *inv->address ? inv->address : NULL;
 	char peer_ip[64];
 
 	if (!addr) {
@@ -41,9 +41,8 @@ static void rpc_node_take_inventory(struct node *n, struct peer *p,
 	if (util_strlcpy(n->address, addr, sizeof(n->address)) < 0)
 		n->address[0] = '\0';
 	if (inv) {
-		if (inv->boot_id &&
-		    util_strlcpy(n->boot_id, inv->boot_id,
-				 sizeof(n->boot_id)) < 0)
+		if (inv->boot_id && util_strlcpy(n->boot_id, inv->boot_id,
+						 sizeof(n->boot_id)) < 0)
 			n->boot_id[0] = '\0';
 		n->agent_gpus = (unsigned)inv->n_gpus;
 	}
@@ -180,6 +179,18 @@ void rpc_node_heartbeat(struct rpc_req *r, const Colossus__Request *msg)
 		return;
 	}
 	ctl->stats.heartbeats++;
+	if (!ctl->active) {
+		/*
+		 * The database is away (rpc.c lets only heartbeats through):
+		 * keep the node's lease, act on nothing.  The workload list is
+		 * level-triggered, so the first heartbeat after the lock is
+		 * retaken reconciles everything.
+		 */
+		if (n->state == NODE_UP)
+			node_renew_lease(ctl, n);
+		rpc_ok(r);
+		return;
+	}
 	if (n->state != NODE_UP)
 		node_mark_up(ctl, n);
 	else
@@ -309,8 +320,8 @@ static void rpc_node_rack_info(const struct cluster *c, const struct rack *rk,
 
 		ri->nodes++;
 		ri->gpus += n->gpus;
-		ri->gpus_used +=
-			(uint32_t)__builtin_popcount(n->gpu_used | n->gpu_fencing);
+		ri->gpus_used += (uint32_t)__builtin_popcount(n->gpu_used |
+							      n->gpu_fencing);
 		if (n->state == NODE_UP)
 			ri->nodes_up++;
 		else if (n->state == NODE_DOWN)
@@ -354,7 +365,8 @@ static void rpc_node_rack_info(const struct cluster *c, const struct rack *rk,
 	else if (failed || rk->health != HEALTH_OK)
 		ri->state = (char *)"unhealthy";
 	else if (up_drain == (int)ri->nodes_up)
-		ri->state = up_draining ? (char *)"draining" : (char *)"drained";
+		ri->state =
+			up_draining ? (char *)"draining" : (char *)"drained";
 	else if (ri->gpus_used)
 		ri->state = (char *)"busy";
 	else

@@ -43,6 +43,15 @@ const struct cfg_opt ctl_config_table[] = {
 	{ "database", "conninfo", CFG_STR, O(db), "", 0, 0, 0,
 	  "libpq connection string; empty = PGHOST/PGDATABASE/... from the "
 	  "environment" },
+	{ "database", "leader_retry_ms", CFG_INT, O(leader_retry_ms), "500", R,
+	  50, 60000,
+	  "a standby tries to take the leader lock this often" },
+	{ "database", "liveness_timeout", CFG_DURATION, O(db_liveness_sec),
+	  "8s", 0, 2, 600,
+	  "no answer from PostgreSQL for this long (a query pending, or a "
+	  "connection attempt) and the session is treated as lost: the "
+	  "leader stops acting.  Keep it well under the server-side "
+	  "keepalive detection the leader sets on its session (25 s)" },
 	{ "nodes", "heartbeat_interval", CFG_DURATION,
 	  O(heartbeat_interval_sec), "3s", 0, 1, 60,
 	  "how often agents send heartbeats" },

@@ -28,6 +28,8 @@ struct ctl_config {
 	bool allow_tls12;
 	/* [database] */
 	char *db;		  /* libpq connection string                 */
+	int64_t leader_retry_ms;
+	uint64_t db_liveness_sec;
 	/* [nodes] */
 	uint64_t heartbeat_interval_sec;
 	uint64_t lease_sec;

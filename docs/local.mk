@@ -1,5 +1,6 @@
 # docs/: shipped with the distribution.
 EXTRA_DIST += docs/architecture.md docs/config.md docs/topology.md \
 	docs/protocol.md docs/security.md docs/cli.md docs/health.md \
+	docs/ha.md \
 	scripts/gen-config-doc.sh
 EXTRA_DIST += docs/admin-guide.md docs/user-guide.md docs/slurm-mapping.md

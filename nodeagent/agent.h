@@ -103,6 +103,9 @@ struct agent {
 	struct event *reconnect_ev;
 	struct event *hb_ev;
 	uint32_t hb_interval_ms;
+	/* The controller's lease (from registration; 0 before): reconnect
+	 * attempts stay well inside it.  */
+	uint32_t lease_ms;
 	uint64_t hb_seq;
 	char local_addr[64]; /* our side of the controller connection */
 	/* Workloads (workload.c). */

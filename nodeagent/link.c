@@ -38,18 +38,27 @@ static void link_reconnect_cb(evutil_socket_t fd, short what, void *arg)
 static void link_schedule_reconnect(struct agent *ag)
 {
 	struct timeval tv;
-	unsigned delay;
+	unsigned delay, max;
 
 	if (ag->stopping)
 		return;
 	if (!ag->backoff_ms)
 		ag->backoff_ms = LINK_BACKOFF_MIN_MS;
 	/* Full jitter: 12,544 agents must not reconnect in lockstep. */
-	delay = ag->backoff_ms / 2 + (unsigned)(random() % (ag->backoff_ms / 2 + 1));
+	delay = ag->backoff_ms / 2 +
+		(unsigned)(random() % (ag->backoff_ms / 2 + 1));
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
 	evtimer_add(ag->reconnect_ev, &tv);
-	ag->backoff_ms = MIN(ag->backoff_ms * 2, LINK_BACKOFF_MAX_MS);
+	/*
+	 * A controller that comes back (or a standby that takes over) gives
+	 * every node one lease to re-register before declaring it down:
+	 * never wait longer than a third of it between attempts.
+	 */
+	max = LINK_BACKOFF_MAX_MS;
+	if (ag->lease_ms && ag->lease_ms / 3 < max)
+		max = MAX(ag->lease_ms / 3, LINK_BACKOFF_MIN_MS);
+	ag->backoff_ms = MIN(ag->backoff_ms * 2, max);
 }
 
 static void link_next_controller(struct agent *ag)
@@ -69,8 +78,8 @@ struct exits_ref {
 };
 
 static void link_exits_reply_cb(struct rpcconn *c,
-				const Colossus__Response *resp,
-				const char *why, void *arg)
+				const Colossus__Response *resp, const char *why,
+				void *arg)
 {
 	struct exits_ref *ref = arg;
 	struct workload *w = workload_find(ref->ag, ref->job_id, ref->epoch);
@@ -216,15 +225,14 @@ static void link_register_reply_cb(struct rpcconn *c,
 	struct timeval tv;
 
 	if (!resp || resp->status != COLOSSUS__STATUS__STATUS_OK) {
-		const char *msg = resp ? (resp->error ? resp->error : "error")
-				       : why;
+		const char *msg =
+			resp ? (resp->error ? resp->error : "error") : why;
 
 		log_warn("registration refused by %s: %s",
 			 ag->cfg.controllers.items[ag->ctl_index], msg);
-		if (resp && (resp->status ==
-				     COLOSSUS__STATUS__STATUS_NOT_ACTIVE ||
-			     resp->status ==
-				     COLOSSUS__STATUS__STATUS_UNAVAILABLE))
+		if (resp &&
+		    (resp->status == COLOSSUS__STATUS__STATUS_NOT_ACTIVE ||
+		     resp->status == COLOSSUS__STATUS__STATUS_UNAVAILABLE))
 			link_next_controller(ag);
 		rpcconn_close(c, "registration refused");
 		return;
@@ -232,9 +240,9 @@ static void link_register_reply_cb(struct rpcconn *c,
 	r = resp->register_node;
 	ag->registered = true;
 	ag->backoff_ms = 0;
-	ag->hb_interval_ms = r && r->heartbeat_interval_ms
-				     ? r->heartbeat_interval_ms
-				     : 3000;
+	ag->lease_ms = r ? r->lease_ms : 0;
+	ag->hb_interval_ms =
+		r && r->heartbeat_interval_ms ? r->heartbeat_interval_ms : 3000;
 	log_info("registered with controller %s (%s); heartbeat every %u ms",
 		 ag->cfg.controllers.items[ag->ctl_index],
 		 r && r->controller_id ? r->controller_id : "?",
@@ -354,7 +362,8 @@ static void link_on_request(struct rpcconn *c, const Colossus__Request *req,
 	default:
 		if (req->id)
 			rpcconn_respond_error(
-				c, req->id, COLOSSUS__STATUS__STATUS_UNSUPPORTED,
+				c, req->id,
+				COLOSSUS__STATUS__STATUS_UNSUPPORTED,
 				"the agent does not handle request body %d",
 				(int)req->body_case);
 		break;
@@ -450,10 +459,9 @@ static void link_connect(struct agent *ag)
 	ssl = SSL_new(ag->tls);
 	/* The controller's certificate must name the address we dialled. */
 	X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-	bev = bufferevent_openssl_socket_new(ag->base, -1, ssl,
-					     BUFFEREVENT_SSL_CONNECTING,
-					     BEV_OPT_CLOSE_ON_FREE |
-						     BEV_OPT_DEFER_CALLBACKS);
+	bev = bufferevent_openssl_socket_new(
+		ag->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+		BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (!bev) {
 		SSL_free(ssl);
 		link_schedule_reconnect(ag);
@@ -467,7 +475,8 @@ static void link_connect(struct agent *ag)
 	opts.label = "controller";
 	ag->conn = rpcconn_create(ag->base, bev, &opts, &link_ops, ag);
 	rpcconn_set_peer(ag->conn, target);
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, sslen) < 0) {
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, sslen) <
+	    0) {
 		log_sub(LOG_SUB_RPC, "connect %s: %s", target, strerror(errno));
 		rpcconn_close(ag->conn, "connect failed");
 		return;

@@ -14,3 +14,4 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib/tap.sh tests/lib/pg.sh \
 	tests/lib/cluster.sh
+include $(srcdir)/tests/integration/ha.mk

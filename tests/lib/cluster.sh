@@ -11,7 +11,13 @@
 #   cli USER ARGS...            run the CLI with USER's certificate
 #   cluster_cleanup             (installed as an EXIT trap)
 #
-# Variables: T (the folder), top_builddir, top_srcdir.
+# Variables: T (the folder), top_builddir, top_srcdir.  CTL_ADDRS, when
+# set, is the controller list agents and the CLI use (a pair, for HA).
+# COLOSSUS_WRAPPER (environment): a command the controller and agents are
+# started under, e.g. "valgrind --log-file=..." (tests/valgrind/run.sh);
+# the daemons then get more time to stop before SIGKILL.
+# COLOSSUS_CTL_ARGS (environment): controller options put before the
+# test's own (a slow wrapper needs a longer lease: "--set nodes.lease=60s").
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -22,6 +28,8 @@ CONTROLLER_BIN=$top_builddir/colossus-controller
 AGENT_BIN=$top_builddir/colossus-nodeagent
 CLI_BIN=$top_builddir/colossus
 CLUSTER_PIDS=""
+# Tenths of a second a daemon gets to stop after SIGTERM.
+if [ -n "${COLOSSUS_WRAPPER:-}" ]; then CLUSTER_STOP_TICKS=600; else CLUSTER_STOP_TICKS=100; fi
 
 cluster_require() {
 	pg_find_bin || skip_all "no PostgreSQL server binaries (apt-get install postgresql)"
@@ -66,7 +74,7 @@ kill_grace = 2s
 requeue_backoff = 0s
 CONF
 	: > "$T/controller.log"
-	"$CONTROLLER_BIN" -c "$T/controller.conf" "$@" >>"$T/controller.log" 2>&1 &
+	${COLOSSUS_WRAPPER:-} "$CONTROLLER_BIN" -c "$T/controller.conf" ${COLOSSUS_CTL_ARGS:-} "$@" >>"$T/controller.log" 2>&1 &
 	CTL_PID=$!
 	CLUSTER_PIDS="$CLUSTER_PIDS $CTL_PID"
 	wait_for 30 grep -q 'active: serving' "$T/controller.log" || {
@@ -78,7 +86,7 @@ CONF
 ctl_stop() { # [SIGNAL]
 	[ -n "${CTL_PID:-}" ] || return 0
 	kill "-${1:-TERM}" "$CTL_PID" 2>/dev/null
-	for _i in $(seq 1 100); do
+	for _i in $(seq 1 "$CLUSTER_STOP_TICKS"); do
 		kill -0 "$CTL_PID" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -93,7 +101,7 @@ agent_start() { # NODE [--set k=v ...]
 	mkdir -p "$T/agents/$_n"
 	cat > "$T/agents/$_n/agent.conf" <<CONF
 [agent]
-controllers = 127.0.0.1:$CTL_PORT
+controllers = ${CTL_ADDRS:-127.0.0.1:$CTL_PORT}
 state_dir = $T/agents/$_n/state
 control_socket = $T/agents/$_n/control.sock
 address = 127.0.0.1
@@ -109,7 +117,7 @@ cgroup_parent = colossus-test-$TNAME-$_n
 allow_root = true
 kill_timeout = 10s
 CONF
-	"$AGENT_BIN" -c "$T/agents/$_n/agent.conf" "$@" >>"$T/agents/$_n/agent.log" 2>&1 &
+	${COLOSSUS_WRAPPER:-} "$AGENT_BIN" -c "$T/agents/$_n/agent.conf" "$@" >>"$T/agents/$_n/agent.log" 2>&1 &
 	eval "AGENT_PID_$(echo "$_n" | tr -c 'A-Za-z0-9\n' '_')=$!"
 	CLUSTER_PIDS="$CLUSTER_PIDS $!"
 	wait_for 30 grep -q 'registered with controller' "$T/agents/$_n/agent.log"
@@ -121,7 +129,7 @@ agent_stop() { # NODE [SIGNAL]
 	_p=$(agent_pid "$1")
 	[ -n "$_p" ] || return 0
 	kill "-${2:-TERM}" "$_p" 2>/dev/null
-	for _i in $(seq 1 100); do
+	for _i in $(seq 1 "$CLUSTER_STOP_TICKS"); do
 		kill -0 "$_p" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -137,7 +145,7 @@ agent_control() { # NODE COMMAND...
 
 cli() { # USER ARGS...
 	_u=$1; shift
-	"$CLI_BIN" --controller "127.0.0.1:$CTL_PORT" --ca "$T/pki/ca.pem" \
+	"$CLI_BIN" --controller "${CTL_ADDRS:-127.0.0.1:$CTL_PORT}" --ca "$T/pki/ca.pem" \
 		--cert "$T/pki/$_u.pem" --key "$T/pki/$_u.key" "$@"
 }
 
@@ -185,6 +193,17 @@ cluster_cleanup() {
 		kill -TERM "$p" 2>/dev/null
 	done
 	sleep 0.3
+	# Under a wrapper (valgrind) stopping takes longer: leak reports
+	# are only written by a process that exits by itself.
+	if [ -n "${COLOSSUS_WRAPPER:-}" ]; then
+		for p in $CLUSTER_PIDS; do
+			[ "$p" = "${PG_PID:-}" ] && continue
+			for _i in $(seq 1 "$CLUSTER_STOP_TICKS"); do
+				kill -0 "$p" 2>/dev/null || break
+				sleep 0.1
+			done
+		done
+	fi
 	for p in $CLUSTER_PIDS; do
 		[ "$p" = "${PG_PID:-}" ] && continue
 		kill -KILL "$p" 2>/dev/null
@@ -192,7 +211,7 @@ cluster_cleanup() {
 	cluster_kill_shepherds 2>/dev/null
 	pg_stop
 	if [ "$_st" -ne 0 ] || [ "$TAP_FAILED" -ne 0 ]; then
-		for l in "$T"/controller.log "$T"/agents/*/agent.log; do
+		for l in "$T"/controller*.log "$T"/agents/*/agent.log; do
 			[ -f "$l" ] || continue
 			diag "---- $l (last 40 lines)"
 			tail -n 40 "$l" | sed 's/^/# /'
