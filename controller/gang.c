@@ -431,7 +431,8 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 	m.argv = lc.spec->argv;
 	/* The job's own environment plus its array task, if any. */
 	env = xcalloc(lc.spec->n_env + 3, sizeof(char *));
-	memcpy(env, lc.spec->env, lc.spec->n_env * sizeof(char *));
+	if (lc.spec->n_env)
+		memcpy(env, lc.spec->env, lc.spec->n_env * sizeof(char *));
 	nenv = lc.spec->n_env;
 	if (job->array_job_id) {
 		env[nenv++] = array_id =

@@ -25,6 +25,7 @@
 
 struct hmap;
 struct control;
+struct nicwatch;
 
 enum wl_state {
 	WL_PREPARED = 1, /* ready; waiting for StartJob */
@@ -46,7 +47,7 @@ struct wl_rank {
 	bool acked; /* the controller has it */
 	int32_t exit_code;
 	int32_t signal;
-	int cause;  /* Colossus__ExitCause */
+	int cause; /* Colossus__ExitCause */
 	int64_t end_time_ms;
 	char detail[200];
 };
@@ -74,17 +75,20 @@ struct workload {
 	int wd; /* inotify watch */
 	uint64_t time_limit_sec;
 	uint32_t kill_grace_sec;
-	int64_t start_wall;	  /* when started (Unix s)           */
+	int64_t start_wall; /* when started (Unix s)           */
 	int64_t prepared_mono_ms;
-	enum wl_cause cause;	  /* why it is being stopped         */
+	enum wl_cause cause; /* why it is being stopped         */
 	bool killing;
 	bool sigkill_sent;
 	int64_t kill_started_ms;
-	bool done_marker;	  /* shepherd finished and cleaned up */
-	bool final_sent;	  /* every exit sent; omit from heartbeats */
-	struct event *timer;	  /* time limit, grace, prepare expiry */
+	bool done_marker;    /* shepherd finished and cleaned up */
+	bool final_sent;     /* every exit sent; omit from heartbeats */
+	struct event *timer; /* time limit, grace, prepare expiry */
 	struct wl_kill_wait *kill_waits;
 	struct workload *next, *prev;
+	uint32_t node_rank; /* this node's place in the gang     */
+	uint32_t num_nodes;
+	uint32_t master_port; /* picked at prepare (node-rank 0)   */
 };
 
 struct agent {
@@ -119,6 +123,7 @@ struct agent {
 	struct gpu_backend *gpu;
 	struct event *gpu_ev;
 	struct cgroup_env cg;
+	struct nicwatch *nicwatch; /* NIC link state (nicwatch.c) */
 	/* Signals and control socket. */
 	struct event *sig_chld, *sig_term, *sig_int, *sig_hup;
 	struct control *control;

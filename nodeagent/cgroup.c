@@ -32,8 +32,7 @@ static int cgroup_write(const char *dir, const char *file, const char *val)
 	return rc;
 }
 
-static int cgroup_read(const char *dir, const char *file, char *buf,
-		       size_t len)
+static int cgroup_read(const char *dir, const char *file, char *buf, size_t len)
 {
 	char path[700];
 	int fd;
@@ -110,7 +109,8 @@ void cgroup_env_init(struct cgroup_env *env, const char *root_setting,
 	}
 	env->usable = true;
 	/* Limits need the controllers delegated down to our parent. */
-	if (cgroup_read(mount, "cgroup.controllers", ctrls, sizeof(ctrls)) >= 0) {
+	if (cgroup_read(mount, "cgroup.controllers", ctrls, sizeof(ctrls)) >=
+	    0) {
 		if (strstr(ctrls, "memory") &&
 		    cgroup_write(mount, "cgroup.subtree_control", "+memory") ==
 			    0 &&
@@ -118,16 +118,18 @@ void cgroup_env_init(struct cgroup_env *env, const char *root_setting,
 				 "+memory") == 0)
 			env->has_memory = true;
 		if (strstr(ctrls, "cpu") &&
-		    cgroup_write(mount, "cgroup.subtree_control", "+cpu") == 0 &&
+		    cgroup_write(mount, "cgroup.subtree_control", "+cpu") ==
+			    0 &&
 		    cgroup_write(env->base, "cgroup.subtree_control", "+cpu") ==
 			    0)
 			env->has_cpu = true;
 	}
 	if (!env->has_memory || !env->has_cpu)
 		snprintf(env->why, sizeof(env->why),
-			 "cgroup %s: %s%s limits not available", env->base,
-			 env->has_memory ? "" : "memory ",
-			 env->has_cpu ? "" : "cpu ");
+			 "cgroup %s: %s limits not available", env->base,
+			 !env->has_memory && !env->has_cpu ? "memory and cpu"
+			 : env->has_memory		   ? "cpu"
+							   : "memory");
 }
 
 int cgroup_create(const struct cgroup_env *env, const char *name, char *path,

@@ -15,10 +15,10 @@
 
 struct cgroup_env {
 	bool usable;
-	char base[512];	 /* <mount>/<parent>, where job cgroups go   */
+	char base[512]; /* <mount>/<parent>, where job cgroups go   */
 	bool has_memory;
 	bool has_cpu;
-	char why[256];	 /* why not usable, or which limits are off  */
+	char why[256]; /* why not usable, or which limits are off  */
 };
 
 /*

@@ -21,7 +21,9 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "nodeagent/agent.h"
+#include "nodeagent/nic.h"
 #include "nodeagent/control.h"
+#include "nodeagent/nicwatch.h"
 #include "nodeagent/workload.h"
 
 struct control {
@@ -33,24 +35,46 @@ struct control {
 static void control_status(struct agent *ag, struct evbuffer *out)
 {
 	const struct gpu_inventory *inv = gpu_backend_inventory(ag->gpu);
+	char nics[NIC_MAX * (NIC_NAME_LEN + 16)];
 
+	nicwatch_describe(ag, nics, sizeof(nics));
 	evbuffer_add_printf(out,
 			    "ok node=%s registered=%d controller=%s gpus=%u "
 			    "backend=%s workloads=%d running_ranks=%u "
-			    "cgroups=%d",
+			    "cgroups=%d nics=%s",
 			    ag->node, ag->registered,
 			    ag->cfg.controllers.n
 				    ? ag->cfg.controllers.items[ag->ctl_index]
 				    : "-",
 			    inv->count, inv->backend, ag->nworkloads,
-			    workload_running_ranks(ag), ag->cg.usable);
+			    workload_running_ranks(ag), ag->cg.usable, nics);
 	for (struct workload *w = ag->workloads; w; w = w->next)
 		evbuffer_add_printf(out, " job=%" PRIu64 ":%u:%s", w->job_id,
 				    w->epoch,
-				    w->state == WL_PREPARED	 ? "prepared"
-				    : workload_finished(w) ? "exited"
-							   : "running");
+				    w->state == WL_PREPARED ? "prepared"
+				    : workload_finished(w)  ? "exited"
+							    : "running");
 	evbuffer_add_printf(out, "\n");
+}
+
+/* "nic NAME up|down|none" */
+static void control_nic(struct agent *ag, char *args, struct evbuffer *out)
+{
+	char *save = NULL;
+	char *name = strtok_r(args, " \t", &save);
+	char *state = name ? strtok_r(NULL, " \t", &save) : NULL;
+	struct err e;
+
+	if (!name || !state || strtok_r(NULL, " \t", &save)) {
+		evbuffer_add_printf(out,
+				    "error: usage: nic NAME up|down|none\n");
+		return;
+	}
+	if (nicwatch_override(ag, name, state, &e) < 0) {
+		evbuffer_add_printf(out, "error: %s\n", e.msg);
+		return;
+	}
+	evbuffer_add_printf(out, "ok nic %s %s\n", name, state);
 }
 
 static void control_command(struct agent *ag, char *line, struct evbuffer *out)
@@ -66,8 +90,7 @@ static void control_command(struct agent *ag, char *line, struct evbuffer *out)
 		else
 			evbuffer_add_printf(out, "ok %s\n", e.msg);
 	} else if (!strncmp(line, "nic ", 4)) {
-		evbuffer_add_printf(out, "error: nic overrides are not wired "
-					 "yet\n");
+		control_nic(ag, line + 4, out);
 	} else {
 		char esc[128];
 
@@ -145,11 +168,10 @@ struct control *control_create(struct agent *ag, const char *path,
 	memcpy(c->path, path, strlen(path) + 1);
 	/* Only root may inject faults. */
 	old = umask(0077);
-	c->evl = evconnlistener_new_bind(ag->base, control_accept_cb, c,
-					 LEV_OPT_CLOSE_ON_FREE |
-						 LEV_OPT_CLOSE_ON_EXEC,
-					 16, (struct sockaddr *)&sun,
-					 sizeof(sun));
+	c->evl = evconnlistener_new_bind(
+		ag->base, control_accept_cb, c,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+		(struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (!c->evl) {
 		err_set(e, "cannot listen on %s: %s", path, strerror(errno));

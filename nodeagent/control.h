@@ -1,11 +1,12 @@
 /*
- * The agent's local control socket (Unix, mode 0600): one command per
- * line, one reply line ("ok ..." or "error: ...").  Used by admins for
- * status and by tests and the simulator to inject faults:
+ * The agent's local control socket (Unix, created under umask 077: root
+ * only): one command per line, one reply line ("ok ..." or "error: ...").
+ * Used by admins for status and by tests and the simulator to inject
+ * faults (see docs/agent.md):
  *
- *   status                 workloads, controller, GPU backend
+ *   status                 workloads, controller, GPU backend, NICs
  *   gpu <sim command>      e.g. "gpu xid 3 79", "gpu temp 2 91"
- *   nic <name> up|down|none
+ *   nic <name> up|down|none  force a watched NIC (nicwatch.h)
  */
 #ifndef NODEAGENT_CONTROL_H
 #define NODEAGENT_CONTROL_H

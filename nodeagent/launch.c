@@ -115,11 +115,16 @@ static int launch_validate(struct agent *ag, const Colossus__LaunchJob *m,
 		for (size_t g = 0; g < m->ranks[i]->n_gpus; g++) {
 			unsigned idx = m->ranks[i]->gpus[g];
 
-			if (idx >= 16 || (inv->count && idx >= inv->count)) {
+			/* A node whose GPUs cannot be seen (NVML missing or
+			 * broken) has none to give, whatever the topology
+			 * says: running there would hand out devices blind. */
+			if (idx >= 16 || idx >= inv->count) {
 				snprintf(why, len,
 					 "GPU %u requested but this node has "
-					 "%u",
-					 idx, inv->count);
+					 "%u%s%.200s",
+					 idx, inv->count,
+					 inv->problem[0] ? ": " : "",
+					 inv->problem);
 				return COLOSSUS__STATUS__STATUS_INVALID;
 			}
 			want |= (uint16_t)(1u << idx);
@@ -144,9 +149,10 @@ static int launch_validate(struct agent *ag, const Colossus__LaunchJob *m,
 		struct stat st;
 
 		if (stat(m->workdir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			snprintf(why, len,
-				 "working directory %.200s does not exist on %s",
-				 m->workdir, ag->node);
+			snprintf(
+				why, len,
+				"working directory %.200s does not exist on %s",
+				m->workdir, ag->node);
 			return COLOSSUS__STATUS__STATUS_NOT_FOUND;
 		}
 	}
@@ -170,12 +176,16 @@ void launch_prepare(struct agent *ag, struct rpcconn *c,
 
 	w = workload_find(ag, m->job_id, m->epoch);
 	if (w && w->state == WL_PREPARED) {
-		/* A retried order: same answer. */
-		launch_reply_ok(c, req->id, NULL);
+		/* A retried order: same answer, same port. */
+		reply.master_port = w->master_port;
+		resp.body_case = COLOSSUS__RESPONSE__BODY_LAUNCH_JOB;
+		resp.launch_job = &reply;
+		launch_reply_ok(c, req->id, &resp);
 		return;
 	}
 	if (w) {
-		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_CONFLICT,
+		launch_reply_error(c, req->id,
+				   COLOSSUS__STATUS__STATUS_CONFLICT,
 				   "job %" PRIu64 " epoch %u already started",
 				   m->job_id, m->epoch);
 		return;
@@ -196,7 +206,8 @@ void launch_prepare(struct agent *ag, struct rpcconn *c,
 	copy.node_name = ag->node;
 	w = workload_create(ag, &copy, &e);
 	if (!w) {
-		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_INTERNAL,
+		launch_reply_error(c, req->id,
+				   COLOSSUS__STATUS__STATUS_INTERNAL,
 				   "job %" PRIu64 ": %s", m->job_id, e.msg);
 		return;
 	}
@@ -214,15 +225,37 @@ void launch_prepare(struct agent *ag, struct rpcconn *c,
 					  m->cpus);
 		}
 	}
-	if (wlfile_write(w->dir, WLF_CGROUP, w->cgroup, strlen(w->cgroup)) < 0) {
+	if (wlfile_write(w->dir, WLF_CGROUP, w->cgroup, strlen(w->cgroup)) <
+	    0) {
 		workload_destroy(w, true);
-		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_INTERNAL,
+		launch_reply_error(c, req->id,
+				   COLOSSUS__STATUS__STATUS_INTERNAL,
 				   "job %" PRIu64 ": cannot write state: %s",
 				   m->job_id, strerror(errno));
 		return;
 	}
-	if (m->node_rank == 0)
-		reply.master_port = launch_pick_port();
+	if (m->node_rank == 0) {
+		char port[16];
+		int len;
+
+		/* Remembered, so a retried order gets the same port. */
+		errno = 0;
+		w->master_port = launch_pick_port();
+		len = snprintf(port, sizeof(port), "%u\n", w->master_port);
+		if (!w->master_port ||
+		    wlfile_write(w->dir, WLF_PORT, port, (size_t)len) < 0) {
+			if (w->cgroup[0])
+				cgroup_remove(w->cgroup);
+			workload_destroy(w, true);
+			launch_reply_error(
+				c, req->id, COLOSSUS__STATUS__STATUS_INTERNAL,
+				"job %" PRIu64 ": no rendezvous port: %s",
+				m->job_id,
+				errno ? strerror(errno) : "none free");
+			return;
+		}
+		reply.master_port = w->master_port;
+	}
 	log_info("job=%" PRIu64 " epoch=%u prepared: %zu ranks, gpus 0x%x, "
 		 "user %s%s",
 		 m->job_id, m->epoch, m->n_ranks, w->gpu_mask, m->user,
@@ -264,6 +297,7 @@ void launch_start(struct agent *ag, struct rpcconn *c,
 	const Colossus__StartJob *m = req->start_job;
 	struct workload *w = workload_find(ag, m->job_id, m->epoch);
 	char port[16], shep[96], logpath[PATH_MAX + 32];
+	uint32_t master_port;
 	int len;
 	pid_t pid;
 
@@ -279,9 +313,22 @@ void launch_start(struct agent *ag, struct rpcconn *c,
 		launch_reply_ok(c, req->id, NULL);
 		return;
 	}
-	len = snprintf(port, sizeof(port), "%u\n", m->master_port);
+	master_port = m->master_port;
+	if (!master_port && w->num_nodes <= 1)
+		master_port = w->master_port; /* ours is the only one */
+	if (!master_port) {
+		/* Ranks on other nodes could never find node-rank 0: refuse,
+		 * so the gang is stopped and requeued, not left hanging. */
+		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_INVALID,
+				   "job %" PRIu64 " epoch %u: start order "
+				   "without a rendezvous port",
+				   m->job_id, m->epoch);
+		return;
+	}
+	len = snprintf(port, sizeof(port), "%u\n", master_port);
 	if (wlfile_write(w->dir, WLF_START, port, (size_t)len) < 0) {
-		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_INTERNAL,
+		launch_reply_error(c, req->id,
+				   COLOSSUS__STATUS__STATUS_INTERNAL,
 				   "job %" PRIu64 ": cannot write state: %s",
 				   m->job_id, strerror(errno));
 		return;
@@ -289,7 +336,8 @@ void launch_start(struct agent *ag, struct rpcconn *c,
 	snprintf(logpath, sizeof(logpath), "%s/shepherd.log", w->dir);
 	pid = fork();
 	if (pid < 0) {
-		launch_reply_error(c, req->id, COLOSSUS__STATUS__STATUS_INTERNAL,
+		launch_reply_error(c, req->id,
+				   COLOSSUS__STATUS__STATUS_INTERNAL,
 				   "fork: %s", strerror(errno));
 		return;
 	}
@@ -309,6 +357,9 @@ void launch_start(struct agent *ag, struct rpcconn *c,
 		}
 		if (fd >= 0)
 			dup2(fd, 2);
+		/* Not everything the agent opens is close-on-exec (libevent's
+		 * sockets, libraries' descriptors): close it all. */
+		proctree_close_fds(3);
 		execv(ag->self_exe, argv);
 		_exit(126);
 	}
@@ -324,7 +375,7 @@ void launch_start(struct agent *ag, struct rpcconn *c,
 	launch_arm_limit(w);
 	log_info("job=%" PRIu64 " epoch=%u started (shepherd %d, master port "
 		 "%u)",
-		 w->job_id, w->epoch, (int)pid, m->master_port);
+		 w->job_id, w->epoch, (int)pid, master_port);
 	launch_reply_ok(c, req->id, NULL);
 }
 
@@ -340,30 +391,69 @@ static int launch_signal_all(struct workload *w, int sig)
 		       : 0;
 }
 
+/*
+ * Without a cgroup, processes of a job whose shepherd is gone are known
+ * by the variables every rank inherits: job, epoch and node (several
+ * agents may share a host in tests and the simulator).
+ */
+struct launch_env_id {
+	char job[64], epoch[64], node[128];
+	const char *want[3];
+};
+
+static void launch_env_id(const struct workload *w, struct launch_env_id *id)
+{
+	snprintf(id->job, sizeof(id->job), "COLOSSUS_JOB_ID=%" PRIu64,
+		 w->job_id);
+	snprintf(id->epoch, sizeof(id->epoch), "COLOSSUS_EPOCH=%u", w->epoch);
+	snprintf(id->node, sizeof(id->node), "COLOSSUS_NODE_NAME=%s",
+		 w->ag->node);
+	id->want[0] = id->job;
+	id->want[1] = id->epoch;
+	id->want[2] = id->node;
+}
+
 void launch_kill_leftovers(struct workload *w)
 {
+	struct launch_env_id id;
+	int n;
+
 	if (w->cgroup[0] && cgroup_populated(w->cgroup) >= 0) {
 		cgroup_kill(w->cgroup);
 		return;
 	}
-	/* Shepherd gone: its orphans went to init.  Kill by recorded pid. */
+	/*
+	 * Shepherd gone: its orphans went to init.  A rank still running
+	 * leads its process group; its pid is checked against the job's
+	 * environment first, because a rank that exited unseen may have
+	 * left its pid to a stranger.
+	 */
+	launch_env_id(w, &id);
 	for (uint32_t i = 0; i < w->nranks; i++) {
 		char name[64], *buf;
+		pid_t pid;
 
+		if (w->ranks[i].exited)
+			continue;
 		snprintf(name, sizeof(name), WLF_PID_PREFIX "%u",
 			 w->ranks[i].rank);
 		buf = wlfile_read(w->dir, name, 64, NULL);
-		if (buf) {
-			pid_t pid = (pid_t)atoi(buf);
-
-			if (pid > 0) {
-				proctree_signal_descendants(pid, SIGKILL);
-				kill(-pid, SIGKILL);
-				kill(pid, SIGKILL);
-			}
-			free(buf);
+		if (!buf)
+			continue;
+		pid = (pid_t)atoi(buf);
+		free(buf);
+		if (pid > 0 && proctree_environ_matches(pid, id.want, 3)) {
+			proctree_signal_descendants(pid, SIGKILL);
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
 		}
 	}
+	/* Orphans that left the ranks' process groups and trees. */
+	n = proctree_signal_environ(id.want, 3, SIGKILL);
+	if (n > 0)
+		log_warn("job=%" PRIu64 " epoch=%u: killed %d leftover "
+			 "processes found by their environment",
+			 w->job_id, w->epoch, n);
 }
 
 static void launch_answer_kills(struct workload *w, bool clean,
@@ -383,7 +473,8 @@ static void launch_answer_kills(struct workload *w, bool clean,
 		resp.kill_job = &reply;
 		if (!rpcconn_is_closed(kw->conn) &&
 		    rpcconn_respond(kw->conn, &resp, &e) < 0)
-			log_sub(LOG_SUB_LAUNCH, "kill reply dropped: %s", e.msg);
+			log_sub(LOG_SUB_LAUNCH, "kill reply dropped: %s",
+				e.msg);
 		rpcconn_unref(kw->conn);
 		free(kw);
 	}
@@ -473,7 +564,8 @@ void launch_kill_request(struct agent *ag, struct rpcconn *c,
 
 	for (w = ag->workloads; w; w = next) {
 		next = w->next;
-		if (w->job_id != m->job_id || (m->epoch && w->epoch != m->epoch))
+		if (w->job_id != m->job_id ||
+		    (m->epoch && w->epoch != m->epoch))
 			continue;
 		any = true;
 		if (m->epoch && req->id) {

@@ -10,6 +10,7 @@ libagent_a_SOURCES = \
 	nodeagent/control.c nodeagent/control.h \
 	nodeagent/launch.c nodeagent/launch.h \
 	nodeagent/link.c nodeagent/link.h \
+	nodeagent/nicwatch.c nodeagent/nicwatch.h \
 	nodeagent/proctree.c nodeagent/proctree.h \
 	nodeagent/settings.c nodeagent/settings.h \
 	nodeagent/shepherd.c nodeagent/shepherd.h \
@@ -20,3 +21,4 @@ colossus_nodeagent_SOURCES = nodeagent/main.c
 colossus_nodeagent_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 colossus_nodeagent_LDADD = libagent.a libagentgpu.a $(COMMON_LIBS) \
 	$(DEP_LIBS) -lpthread
+EXTRA_DIST += docs/agent.md

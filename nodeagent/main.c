@@ -2,7 +2,7 @@
  * colossus-nodeagent: start-up order.
  *
  *   "--shepherd DIR" -> the shepherd (a different program in one binary)
- *   config -> logging -> TLS -> GPU backend -> cgroups -> state directory
+ *   config -> logging -> TLS -> GPU backend -> NICs -> cgroups -> state directory
  *   (re-adopting workloads) -> control socket -> controller link -> loop.
  */
 #include "config.h"
@@ -22,6 +22,7 @@
 #include "nodeagent/control.h"
 #include "nodeagent/launch.h"
 #include "nodeagent/link.h"
+#include "nodeagent/nicwatch.h"
 #include "nodeagent/shepherd.h"
 #include "nodeagent/workload.h"
 
@@ -30,9 +31,11 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: colossus-nodeagent [-c FILE] [options]\n"
 		"\n"
-		"  -c, --config FILE    configuration file (default %s/colossus/"
+		"  -c, --config FILE    configuration file (default "
+		"%s/colossus/"
 		"agent.conf)\n"
-		"  -s, --set KEY=VALUE  override a setting (section.key=value)\n"
+		"  -s, --set KEY=VALUE  override a setting "
+		"(section.key=value)\n"
 		"      --dump-config    print the effective configuration and "
 		"exit\n"
 		"      --control SOCKET COMMAND\n"
@@ -60,8 +63,8 @@ static void agent_signal_cb(evutil_socket_t sig, short what, void *arg)
 	 * Ranks keep running when the agent stops: the shepherds own them,
 	 * and the next agent re-adopts them (restart safety).
 	 */
-	log_info("signal %d: stopping; %d workloads keep running",
-		 (int)sig, ag->nworkloads);
+	log_info("signal %d: stopping; %d workloads keep running", (int)sig,
+		 ag->nworkloads);
 	link_stop(ag);
 	{
 		struct timeval tv = { 0, 200000 };
@@ -86,8 +89,7 @@ static void agent_gpu_cb(evutil_socket_t fd, short what, void *arg)
 				 evs[i].code, (int)evs[i].source, evs[i].text);
 }
 
-static int agent_parse_args(struct agent *ag, int argc, char **argv,
-			    bool *dump)
+static int agent_parse_args(struct agent *ag, int argc, char **argv, bool *dump)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -130,14 +132,15 @@ static int agent_parse_args(struct agent *ag, int argc, char **argv,
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "colossus-nodeagent: unexpected argument '%s'\n",
+		fprintf(stderr,
+			"colossus-nodeagent: unexpected argument '%s'\n",
 			argv[optind]);
 		exit(2);
 	}
-	if (agent_config_load(&ag->cfg, access(ag->config_path, F_OK) == 0
-						? ag->config_path
-						: NULL,
-			      &e) < 0) {
+	if (agent_config_load(
+		    &ag->cfg,
+		    access(ag->config_path, F_OK) == 0 ? ag->config_path : NULL,
+		    &e) < 0) {
 		fprintf(stderr, "colossus-nodeagent: %s\n", e.msg);
 		goto out;
 	}
@@ -145,8 +148,9 @@ static int agent_parse_args(struct agent *ag, int argc, char **argv,
 		char *eq = strchr(sets[i], '=');
 
 		if (!eq) {
-			fprintf(stderr, "colossus-nodeagent: --set needs "
-					"KEY=VALUE, got '%s'\n",
+			fprintf(stderr,
+				"colossus-nodeagent: --set needs "
+				"KEY=VALUE, got '%s'\n",
 				sets[i]);
 			goto out;
 		}
@@ -160,8 +164,8 @@ static int agent_parse_args(struct agent *ag, int argc, char **argv,
 	}
 	if (!*dump &&
 	    cfg_check_required(agent_config_table, &ag->cfg, &e) < 0) {
-		fprintf(stderr, "colossus-nodeagent: %s: %s\n",
-			ag->config_path, e.msg);
+		fprintf(stderr, "colossus-nodeagent: %s: %s\n", ag->config_path,
+			e.msg);
 		goto out;
 	}
 	rc = 0;
@@ -174,6 +178,7 @@ static void agent_free(struct agent *ag)
 {
 	control_destroy(ag->control);
 	workload_table_fini(ag);
+	nicwatch_stop(ag);
 	if (ag->gpu_ev)
 		event_free(ag->gpu_ev);
 	gpu_backend_close(ag->gpu);
@@ -208,7 +213,8 @@ static void agent_identity(struct agent *ag)
 		fatal("%s is a %s certificate; the agent needs OU=node",
 		      ag->cfg.cert_file, tlsctx_role_name(id.role));
 	if (ag->cfg.node_name && *ag->cfg.node_name) {
-		if (id.role == TLS_ROLE_NODE && strcmp(ag->cfg.node_name, id.name))
+		if (id.role == TLS_ROLE_NODE &&
+		    strcmp(ag->cfg.node_name, id.name))
 			fatal("node_name %s does not match the certificate "
 			      "(CN=%s)",
 			      ag->cfg.node_name, id.name);
@@ -297,6 +303,9 @@ int main(int argc, char **argv)
 				      EV_READ | EV_PERSIST, agent_gpu_cb, &ag);
 		event_add(ag.gpu_ev, NULL);
 	}
+
+	if (nicwatch_start(&ag, &e) < 0)
+		fatal("[nic] interfaces: %s", e.msg);
 
 	cgroup_env_init(&ag.cg, ag.cfg.cgroup_root, ag.cfg.cgroup_parent);
 	if (!ag.cg.usable)

@@ -6,10 +6,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/xalloc.h"
 #include "nodeagent/proctree.h"
@@ -154,6 +158,88 @@ int proctree_signal_descendants(pid_t root, int sig)
 	return sent;
 }
 
+/* Does the NUL-separated environment buf hold entry? */
+static bool proctree_env_has(const char *buf, size_t len, const char *entry)
+{
+	size_t elen = strlen(entry);
+
+	for (size_t i = 0; i < len;) {
+		size_t l = strnlen(buf + i, len - i);
+
+		if (l == elen && !memcmp(buf + i, entry, elen))
+			return true;
+		i += l + 1;
+	}
+	return false;
+}
+
+enum { PROCTREE_ENV_MAX = 256 * 1024 };
+
+/* Does pid's environment hold every entry of want?  buf is scratch. */
+static bool proctree_env_match(pid_t pid, const char *const *want, size_t n,
+			       char *buf)
+{
+	char path[64];
+	size_t len = 0;
+	int fd;
+
+	if (n == 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	while (len < PROCTREE_ENV_MAX) {
+		ssize_t r = read(fd, buf + len, PROCTREE_ENV_MAX - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	for (size_t i = 0; i < n; i++)
+		if (!proctree_env_has(buf, len, want[i]))
+			return false;
+	return true;
+}
+
+bool proctree_environ_matches(pid_t pid, const char *const *want, size_t n)
+{
+	char *buf = xmalloc(PROCTREE_ENV_MAX);
+	bool match = pid > 0 && proctree_env_match(pid, want, n, buf);
+
+	free(buf);
+	return match;
+}
+
+int proctree_signal_environ(const char *const *want, size_t n, int sig)
+{
+	DIR *d = opendir("/proc");
+	char *buf = xmalloc(PROCTREE_ENV_MAX);
+	struct dirent *de;
+	int sent = 0;
+
+	if (!d) {
+		free(buf);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (proctree_env_match((pid_t)pid, want, n, buf) &&
+		    kill((pid_t)pid, sig) == 0)
+			sent++;
+	}
+	closedir(d);
+	free(buf);
+	return sent;
+}
+
 int proctree_count_descendants(pid_t root)
 {
 	size_t n, found;
@@ -167,4 +253,21 @@ int proctree_count_descendants(pid_t root)
 	free(mark);
 	free(v);
 	return (int)found;
+}
+
+void proctree_close_fds(int from)
+{
+	struct rlimit rl;
+	long max = 65536;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)from, ~0u, 0u) == 0)
+		return;
+#endif
+	/* Kernels before 5.9: close one by one up to the limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)(1 << 20))
+		max = (long)rl.rlim_cur;
+	for (long fd = from; fd < max; fd++)
+		close((int)fd);
 }

@@ -8,6 +8,7 @@
 #define NODEAGENT_PROCTREE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,7 +21,24 @@ bool proctree_alive(pid_t pid, uint64_t starttime);
  * many processes were signalled.
  */
 int proctree_signal_descendants(pid_t root, int sig);
+/*
+ * Send sig to every process (but the caller) whose initial environment
+ * holds every entry of want ("NAME=value", compared whole).  The last
+ * resort without cgroups, when a shepherd died and its ranks' orphans
+ * went to init: they still carry COLOSSUS_JOB_ID and friends.  Returns
+ * how many processes were signalled.
+ */
+int proctree_signal_environ(const char *const *want, size_t n, int sig);
+/* Does pid's initial environment hold every entry of want (n > 0)? */
+bool proctree_environ_matches(pid_t pid, const char *const *want, size_t n);
 /* Number of live descendants of root. */
 int proctree_count_descendants(pid_t root);
+/*
+ * Close every descriptor >= from.  Async-signal-safe (no allocation), so
+ * it may run between fork() and exec() in a process that has threads:
+ * nothing the agent holds open (its controller connection, state files)
+ * may reach a shepherd or a rank.
+ */
+void proctree_close_fds(int from);
 
 #endif

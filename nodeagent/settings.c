@@ -14,8 +14,8 @@
 const struct cfg_opt agent_config_table[] = {
 	{ "agent", "node_name", CFG_STR, O(node_name), "", 0, 0, 0,
 	  "this node's name (default: the certificate's CN)" },
-	{ "agent", "controllers", CFG_LIST, O(controllers), "127.0.0.1:6817",
-	  0, 0, 0, "controller addresses (host:port), tried in order" },
+	{ "agent", "controllers", CFG_LIST, O(controllers), "127.0.0.1:6817", 0,
+	  0, 0, "controller addresses (host:port), tried in order" },
 	{ "agent", "state_dir", CFG_STR, O(state_dir),
 	  LOCALSTATEDIR "/lib/colossus/agent", 0, 0, 0,
 	  "where workloads are recorded so an agent restart loses nothing" },
@@ -54,12 +54,12 @@ const struct cfg_opt agent_config_table[] = {
 	  "where interface state is read (for tests)" },
 	{ "launch", "cgroup_root", CFG_STR, O(cgroup_root), "auto", 0, 0, 0,
 	  "cgroup v2 mount: auto (find it), a path, or none (process groups)" },
-	{ "launch", "cgroup_parent", CFG_STR, O(cgroup_parent), "colossus", 0, 0,
-	  0, "cgroup under the root that holds one cgroup per job" },
+	{ "launch", "cgroup_parent", CFG_STR, O(cgroup_parent), "colossus", 0,
+	  0, 0, "cgroup under the root that holds one cgroup per job" },
 	{ "launch", "allow_root", CFG_BOOL, O(allow_root), "false", 0, 0, 0,
 	  "run jobs as root when the controller also allows it" },
-	{ "launch", "prepare_expiry", CFG_DURATION, O(prepare_expiry_sec),
-	  "5m", R, 10, 86400,
+	{ "launch", "prepare_expiry", CFG_DURATION, O(prepare_expiry_sec), "5m",
+	  R, 10, 86400,
 	  "a prepared job that is never started is cleaned up after this" },
 	{ "launch", "kill_timeout", CFG_DURATION, O(kill_timeout_sec), "60s", R,
 	  5, 3600,
@@ -68,8 +68,7 @@ const struct cfg_opt agent_config_table[] = {
 	CFG_END,
 };
 
-int agent_config_load(struct agent_config *cfg, const char *path,
-		      struct err *e)
+int agent_config_load(struct agent_config *cfg, const char *path, struct err *e)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	if (cfg_defaults(agent_config_table, cfg, e) < 0)

@@ -11,11 +11,11 @@
 
 struct agent_config {
 	/* [agent] */
-	char *node_name;	/* default: the certificate's CN          */
+	char *node_name; /* default: the certificate's CN          */
 	struct cfg_list controllers; /* host:port, tried in order         */
 	char *state_dir;
-	char *address;		/* advertised for MASTER_ADDR             */
-	char *control_socket;	/* fault injection and status; "" = off   */
+	char *address;	      /* advertised for MASTER_ADDR             */
+	char *control_socket; /* fault injection and status; "" = off   */
 	int log_level;
 	char *debug;
 	bool syslog;
@@ -24,7 +24,7 @@ struct agent_config {
 	char *cert_file;
 	char *key_file;
 	/* [gpu] */
-	char *gpu_backend;	/* nvml, sim, none                        */
+	char *gpu_backend; /* nvml, sim, none                        */
 	char *nvml_library;
 	char *kmsg_path;
 	uint64_t poll_interval_sec;
@@ -34,9 +34,9 @@ struct agent_config {
 	struct cfg_list nics;
 	char *sysfs_net;
 	/* [launch] */
-	char *cgroup_root;	/* "auto", a cgroup2 mount path, or "none" */
+	char *cgroup_root; /* "auto", a cgroup2 mount path, or "none" */
 	char *cgroup_parent;
-	bool allow_root;	/* agent-side consent to run jobs as root */
+	bool allow_root; /* agent-side consent to run jobs as root */
 	uint64_t prepare_expiry_sec;
 	uint64_t kill_timeout_sec;
 };

@@ -47,9 +47,34 @@ struct shepherd {
 	struct shep_rank *ranks;
 	uint32_t nranks;
 	uint32_t alive;
+	char oom_adj[16]; /* the agent's oom_score_adj, given back to ranks */
 };
 
 static void shep_log(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* Read (val NULL: no) or write /proc/self/oom_score_adj. */
+static int shep_oom_adj(char *cur, size_t len, const char *val)
+{
+	int fd = open("/proc/self/oom_score_adj",
+		      (val ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	if (val)
+		n = write(fd, val, strlen(val));
+	else
+		n = read(fd, cur, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	if (!val) {
+		cur[n] = '\0';
+		cur[strcspn(cur, "\n")] = '\0';
+	}
+	return 0;
+}
+
 static void shep_log(const char *fmt, ...)
 {
 	va_list ap;
@@ -132,7 +157,29 @@ static void shep_record_exit(struct shepherd *s, struct shep_rank *r,
 	s->alive--;
 }
 
-/* Environment of one rank: a clean base, the job's own, then ours. */
+/*
+ * Add entry ("NAME=value", taken) to env, replacing an earlier entry of
+ * the same name: an environment with a name twice means different things
+ * to different programs (getenv() takes the first, shells the last).
+ */
+static void shep_env_put(char **env, size_t *n, char *entry)
+{
+	size_t len = strcspn(entry, "=");
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strncmp(env[i], entry, len + 1)) {
+			free(env[i]);
+			env[i] = entry;
+			return;
+		}
+	env[(*n)++] = entry;
+}
+
+/*
+ * Environment of one rank: a clean base (the job may override it), the
+ * job's own variables, then ours, which nothing overrides: they describe
+ * where the rank really runs, and COLOSSUS_EPOCH is a fencing token.
+ */
 static char **shep_env(struct shepherd *s, const Colossus__LocalRank *lr)
 {
 	const Colossus__LaunchJob *m = s->m;
@@ -140,13 +187,14 @@ static char **shep_env(struct shepherd *s, const Colossus__LocalRank *lr)
 	size_t n = 0;
 	char cvd[16 * 100] = "";
 
-	env[n++] = xasprintf("PATH=/usr/local/bin:/usr/bin:/bin");
-	env[n++] = xasprintf("HOME=%s", s->pw.pw_dir);
-	env[n++] = xasprintf("USER=%s", s->pw.pw_name);
-	env[n++] = xasprintf("LOGNAME=%s", s->pw.pw_name);
-	env[n++] = xasprintf("SHELL=%s", s->pw.pw_shell);
+	shep_env_put(env, &n, xasprintf("PATH=/usr/local/bin:/usr/bin:/bin"));
+	shep_env_put(env, &n, xasprintf("HOME=%s", s->pw.pw_dir));
+	shep_env_put(env, &n, xasprintf("USER=%s", s->pw.pw_name));
+	shep_env_put(env, &n, xasprintf("LOGNAME=%s", s->pw.pw_name));
+	shep_env_put(env, &n, xasprintf("SHELL=%s", s->pw.pw_shell));
 	for (size_t i = 0; i < m->n_env; i++)
-		env[n++] = xstrdup(m->env[i]);
+		if (m->env[i] && strchr(m->env[i], '=') && m->env[i][0] != '=')
+			shep_env_put(env, &n, xstrdup(m->env[i]));
 	for (size_t g = 0; g < lr->n_gpus; g++) {
 		unsigned idx = lr->gpus[g];
 		const char *id = idx < m->n_gpu_uuids && m->gpu_uuids[idx][0]
@@ -161,32 +209,33 @@ static char **shep_env(struct shepherd *s, const Colossus__LocalRank *lr)
 		else
 			snprintf(cvd + used, sizeof(cvd) - used, "%u", idx);
 	}
+#define PUT(...) shep_env_put(env, &n, xasprintf(__VA_ARGS__))
 	/* torch.distributed (env://), torchrun and MPI-style variables. */
-	env[n++] = xasprintf("MASTER_ADDR=%s", m->master_addr);
-	env[n++] = xasprintf("MASTER_PORT=%u", s->master_port);
-	env[n++] = xasprintf("WORLD_SIZE=%u", m->world_size);
-	env[n++] = xasprintf("RANK=%u", lr->rank);
-	env[n++] = xasprintf("LOCAL_RANK=%u", lr->local_rank);
-	env[n++] = xasprintf("LOCAL_WORLD_SIZE=%u", m->ranks_per_node);
-	env[n++] = xasprintf("NODE_RANK=%u", m->node_rank);
-	env[n++] = xasprintf("GROUP_RANK=%u", m->node_rank);
-	env[n++] = xasprintf("PMI_RANK=%u", lr->rank);
-	env[n++] = xasprintf("PMI_SIZE=%u", m->world_size);
-	env[n++] = xasprintf("OMPI_COMM_WORLD_RANK=%u", lr->rank);
-	env[n++] = xasprintf("OMPI_COMM_WORLD_SIZE=%u", m->world_size);
-	env[n++] = xasprintf("OMPI_COMM_WORLD_LOCAL_RANK=%u", lr->local_rank);
-	env[n++] = xasprintf("OMPI_COMM_WORLD_LOCAL_SIZE=%u",
-			     m->ranks_per_node);
-	env[n++] = xasprintf("CUDA_VISIBLE_DEVICES=%s", cvd);
-	env[n++] = xasprintf("CUDA_DEVICE_ORDER=PCI_BUS_ID");
-	env[n++] = xasprintf("COLOSSUS_JOB_ID=%" PRIu64, m->job_id);
-	env[n++] = xasprintf("COLOSSUS_EPOCH=%u", m->epoch);
-	env[n++] = xasprintf("COLOSSUS_NODELIST=%s", m->nodelist);
-	env[n++] = xasprintf("COLOSSUS_NUM_NODES=%u", m->num_nodes);
-	env[n++] = xasprintf("COLOSSUS_NODE_RANK=%u", m->node_rank);
-	env[n++] = xasprintf("COLOSSUS_NODE_NAME=%s", s->node);
-	env[n++] = xasprintf("COLOSSUS_RANKS_PER_NODE=%u", m->ranks_per_node);
-	env[n++] = xasprintf("COLOSSUS_GPUS=%s", cvd);
+	PUT("MASTER_ADDR=%s", m->master_addr);
+	PUT("MASTER_PORT=%u", s->master_port);
+	PUT("WORLD_SIZE=%u", m->world_size);
+	PUT("RANK=%u", lr->rank);
+	PUT("LOCAL_RANK=%u", lr->local_rank);
+	PUT("LOCAL_WORLD_SIZE=%u", m->ranks_per_node);
+	PUT("NODE_RANK=%u", m->node_rank);
+	PUT("GROUP_RANK=%u", m->node_rank);
+	PUT("PMI_RANK=%u", lr->rank);
+	PUT("PMI_SIZE=%u", m->world_size);
+	PUT("OMPI_COMM_WORLD_RANK=%u", lr->rank);
+	PUT("OMPI_COMM_WORLD_SIZE=%u", m->world_size);
+	PUT("OMPI_COMM_WORLD_LOCAL_RANK=%u", lr->local_rank);
+	PUT("OMPI_COMM_WORLD_LOCAL_SIZE=%u", m->ranks_per_node);
+	PUT("CUDA_VISIBLE_DEVICES=%s", cvd);
+	PUT("CUDA_DEVICE_ORDER=PCI_BUS_ID");
+	PUT("COLOSSUS_JOB_ID=%" PRIu64, m->job_id);
+	PUT("COLOSSUS_EPOCH=%u", m->epoch);
+	PUT("COLOSSUS_NODELIST=%s", m->nodelist);
+	PUT("COLOSSUS_NUM_NODES=%u", m->num_nodes);
+	PUT("COLOSSUS_NODE_RANK=%u", m->node_rank);
+	PUT("COLOSSUS_NODE_NAME=%s", s->node);
+	PUT("COLOSSUS_RANKS_PER_NODE=%u", m->ranks_per_node);
+	PUT("COLOSSUS_GPUS=%s", cvd);
+#undef PUT
 	env[n] = NULL;
 	return env;
 }
@@ -235,6 +284,10 @@ static void NORETURN shep_child(struct shepherd *s,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	setpgid(0, 0);
+	/* The shepherd shields itself from the OOM killer; ranks must not
+	 * inherit that.  Raising the value needs no privilege. */
+	if (s->oom_adj[0])
+		(void)shep_oom_adj(NULL, 0, s->oom_adj);
 	/* Join the job's cgroup while still privileged. */
 	if (s->cgroup[0] && cgroup_add_pid(s->cgroup, getpid()) < 0)
 		shep_child_fail(errfd, "joining cgroup");
@@ -252,8 +305,7 @@ static void NORETURN shep_child(struct shepherd *s,
 		char what[4200];
 
 		snprintf(what, sizeof(what), "chdir %s",
-			 m->workdir && *m->workdir ? m->workdir
-						   : s->pw.pw_dir);
+			 m->workdir && *m->workdir ? m->workdir : s->pw.pw_dir);
 		shep_child_fail(errfd, what);
 	}
 	out = shep_open_output(m->stdout_path, s, lr, outpath, sizeof(outpath));
@@ -286,8 +338,7 @@ static void NORETURN shep_child(struct shepherd *s,
 			char what[300];
 
 			/* "exec:" marks the job's own command as the cause. */
-			snprintf(what, sizeof(what), "exec %.200s",
-				 m->argv[0]);
+			snprintf(what, sizeof(what), "exec %.200s", m->argv[0]);
 			shep_child_fail(errfd, what);
 		}
 	} else {
@@ -390,10 +441,16 @@ static void shep_start_rank(struct shepherd *s, uint32_t i)
 	}
 }
 
-/* Kill what the ranks left behind and wait until it is gone. */
+/*
+ * Kill what the ranks left behind and wait until it is gone.  There is
+ * no giving up: the done marker says "nothing is left", and the agent
+ * confirms a fence (freeing the GPUs at the controller) on it.  A process
+ * stuck in the kernel keeps the job unconfirmed; the agent's
+ * kill_timeout then reports the node as needing attention.
+ */
 static void shep_cleanup(struct shepherd *s)
 {
-	for (int round = 0; round < 100; round++) {
+	for (unsigned round = 0;; round++) {
 		int left;
 
 		if (s->cgroup[0]) {
@@ -406,8 +463,14 @@ static void shep_cleanup(struct shepherd *s)
 		}
 		if (!left)
 			break;
+		if (round > 0 && round % 600 == 100)
+			shep_log("processes of the job survive SIGKILL; still "
+				 "trying");
 		{
-			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			/* 100 ms for ten seconds, then once a second. */
+			struct timespec ts = { round < 100 ? 0 : 1,
+					       round < 100 ? 100 * 1000 * 1000
+							   : 0 };
 
 			nanosleep(&ts, NULL);
 		}
@@ -468,6 +531,8 @@ int shepherd_main(const char *dir)
 	pid_t pid;
 
 	memset(&s, 0, sizeof(s));
+	/* Whatever we inherited beyond stdio is not the ranks' business. */
+	proctree_close_fds(3);
 	/* Our own session: an agent restart or its process group being
 	 * signalled must not touch us or the ranks. */
 	setsid();
@@ -477,6 +542,14 @@ int shepherd_main(const char *dir)
 	signal(SIGPIPE, SIG_IGN);
 	/* Orphaned descendants of the ranks are reparented to us. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/*
+	 * If the OOM killer picked the shepherd, the ranks would lose the
+	 * process that records their exits and kills their orphans (which,
+	 * without cgroups, then escape to init).  It is small; protect it.
+	 */
+	if (shep_oom_adj(s.oom_adj, sizeof(s.oom_adj), NULL) < 0 ||
+	    shep_oom_adj(NULL, 0, "-1000") < 0)
+		s.oom_adj[0] = '\0';
 	if (shep_load(&s, dir) < 0)
 		return 2;
 	s.nranks = (uint32_t)s.m->n_ranks;

@@ -5,6 +5,7 @@
  *
  *   launch.pb     agent     the LaunchJob order (packed protobuf)
  *   cgroup        agent     cgroup path of the job, or empty
+ *   port          agent     MASTER_PORT picked at prepare (node-rank 0)
  *   start         agent     MASTER_PORT chosen for the rendezvous
  *   shepherd      agent     "<pid> <starttime>" of the shepherd
  *   kill          agent     why the job is being stopped (1 killed, 2 timeout)
@@ -23,6 +24,7 @@
 
 #define WLF_LAUNCH "launch.pb"
 #define WLF_CGROUP "cgroup"
+#define WLF_PORT "port"
 #define WLF_START "start"
 #define WLF_SHEPHERD "shepherd"
 #define WLF_KILL "kill"

@@ -45,7 +45,8 @@ static struct workload *workload_by_wd(struct agent *ag, int wd)
 static void workload_inotify_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct agent *ag = arg;
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[8192]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
 
 	(void)what;
@@ -68,12 +69,35 @@ static void workload_scan_cb(evutil_socket_t fd, short what, void *arg)
 	workload_scan_all(arg);
 }
 
+/* mkdir -p: parents 0755 (like /var/lib/colossus), the last 0711. */
+static int workload_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (!*path || util_strlcpy(buf, path, sizeof(buf)) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0711) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 int workload_table_init(struct agent *ag, struct err *e)
 {
 	struct timeval tv = { 2, 0 };
+	struct stat st;
 
 	ag->wl_index = hmap_create();
-	if (mkdir(ag->cfg.state_dir, 0711) < 0 && errno != EEXIST)
+	if (workload_mkdirs(ag->cfg.state_dir) < 0)
 		return err_set(e, "cannot create state directory %s: %s",
 			       ag->cfg.state_dir, strerror(errno));
 	/*
@@ -84,12 +108,19 @@ int workload_table_init(struct agent *ag, struct err *e)
 	if (chmod(ag->cfg.state_dir, 0711) < 0)
 		return err_set(e, "chmod %s: %s", ag->cfg.state_dir,
 			       strerror(errno));
+	/* Someone else's directory could hold forged exits or launch
+	 * orders that we would re-adopt and run as root's choice. */
+	if (stat(ag->cfg.state_dir, &st) < 0 || st.st_uid != geteuid())
+		return err_set(e,
+			       "state directory %s does not belong to the "
+			       "agent's user (uid %u)",
+			       ag->cfg.state_dir, (unsigned)geteuid());
 	ag->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ag->inotify_fd < 0)
 		return err_set(e, "inotify: %s", strerror(errno));
-	ag->inotify_ev = event_new(ag->base, ag->inotify_fd,
-				   EV_READ | EV_PERSIST, workload_inotify_cb,
-				   ag);
+	ag->inotify_ev =
+		event_new(ag->base, ag->inotify_fd, EV_READ | EV_PERSIST,
+			  workload_inotify_cb, ag);
 	event_add(ag->inotify_ev, NULL);
 	/* A safety net: shepherds that died without a SIGCHLD to us (they
 	 * are not our children after an agent restart). */
@@ -139,11 +170,13 @@ static void workload_fill(struct workload *w, const Colossus__LaunchJob *m)
 		w->ranks[i].local_rank = m->ranks[i]->local_rank;
 		for (size_t g = 0; g < m->ranks[i]->n_gpus; g++)
 			if (m->ranks[i]->gpus[g] < 16)
-				w->gpu_mask |= (uint16_t)(1u
-							  << m->ranks[i]->gpus[g]);
+				w->gpu_mask |=
+					(uint16_t)(1u << m->ranks[i]->gpus[g]);
 	}
 	w->time_limit_sec = m->time_limit_sec;
 	w->kill_grace_sec = m->kill_grace_sec ? m->kill_grace_sec : 10;
+	w->node_rank = m->node_rank;
+	w->num_nodes = m->num_nodes;
 }
 
 struct workload *workload_create(struct agent *ag, const Colossus__LaunchJob *m,
@@ -293,9 +326,10 @@ static bool workload_read_exits(struct workload *w)
 		if (r->cause == COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_NORMAL &&
 		    w->cause != WL_CAUSE_NONE &&
 		    r->end_time_ms >= w->kill_started_ms)
-			r->cause = w->cause == WL_CAUSE_TIMEOUT
-					   ? COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_TIMEOUT
-					   : COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_KILLED;
+			r->cause =
+				w->cause == WL_CAUSE_TIMEOUT
+					? COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_TIMEOUT
+					: COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_KILLED;
 		r->exited = true;
 		any = true;
 		log_sub(LOG_SUB_LAUNCH,
@@ -360,10 +394,14 @@ void workload_scan_all(struct agent *ag)
 
 	for (w = ag->workloads; w; w = next) {
 		next = w->next;
-		if (w->state != WL_PREPARED)
+		if (w->state != WL_PREPARED) {
 			workload_scan(w);
-		else
+			/* Exits whose report failed to go out (or was refused)
+			 * are retried here rather than at the next change. */
+			link_report_exits(ag, w);
+		} else {
 			launch_check_prepared(w);
+		}
 	}
 }
 
@@ -386,7 +424,8 @@ void workload_exits_acked(struct workload *w, const uint32_t *ranks, size_t n)
 					 w->job_id, strerror(errno));
 		}
 	if (workload_finished(w) && workload_all_acked(w)) {
-		log_sub(LOG_SUB_LAUNCH, "job=%" PRIu64 " epoch=%u: finished "
+		log_sub(LOG_SUB_LAUNCH,
+			"job=%" PRIu64 " epoch=%u: finished "
 			"and acknowledged; forgetting it",
 			w->job_id, w->epoch);
 		workload_destroy(w, true);
@@ -448,8 +487,8 @@ static Colossus__Workload *workload_describe(const struct workload *w,
 size_t workload_list(struct agent *ag, bool for_register,
 		     Colossus__Workload ***out)
 {
-	Colossus__Workload **list = xcalloc((size_t)ag->nworkloads + 1,
-					    sizeof(*list));
+	Colossus__Workload **list =
+		xcalloc((size_t)ag->nworkloads + 1, sizeof(*list));
 	size_t n = 0;
 
 	for (struct workload *w = ag->workloads; w; w = w->next) {
@@ -500,6 +539,11 @@ static void workload_readopt_one(struct agent *ag, const char *name)
 		snprintf(w->cgroup, sizeof(w->cgroup), "%s", buf);
 		free(buf);
 	}
+	buf = wlfile_read(w->dir, WLF_PORT, 64, NULL);
+	if (buf) {
+		w->master_port = (uint32_t)strtoul(buf, NULL, 10);
+		free(buf);
+	}
 	buf = wlfile_read(w->dir, WLF_SHEPHERD, 128, NULL);
 	if (buf) {
 		unsigned long long start = 0;
@@ -516,7 +560,8 @@ static void workload_readopt_one(struct agent *ag, const char *name)
 	if (buf) {
 		int cause = 0;
 
-		if (sscanf(buf, "%d %" SCNd64, &cause, &w->kill_started_ms) >= 1)
+		if (sscanf(buf, "%d %" SCNd64, &cause, &w->kill_started_ms) >=
+		    1)
 			w->cause = (enum wl_cause)cause;
 		w->killing = true;
 		free(buf);

@@ -38,8 +38,7 @@ size_t workload_list(struct agent *ag, bool for_register,
 		     Colossus__Workload ***out);
 void workload_list_free(Colossus__Workload **list, size_t n);
 /* Exits of these ranks reached the controller. */
-void workload_exits_acked(struct workload *w, const uint32_t *ranks,
-			  size_t n);
+void workload_exits_acked(struct workload *w, const uint32_t *ranks, size_t n);
 /* Forget the workload: free memory; remove_files also deletes its dir. */
 void workload_destroy(struct workload *w, bool remove_files);
 /* Every rank exited and the shepherd cleaned up (or never started). */

@@ -14,4 +14,5 @@ INTEGRATION_TESTS = \
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib/tap.sh tests/lib/pg.sh \
 	tests/lib/cluster.sh
+include $(srcdir)/tests/integration/agent.mk
 include $(srcdir)/tests/integration/ha.mk
