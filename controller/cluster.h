@@ -154,6 +154,7 @@ struct node {
 	/* Agent connection (NULL when not connected) and lease. */
 	struct peer *peer;
 	int64_t lease_expires_ms; /* monotonic */
+	int64_t lost_mono_ms;	  /* when it went from up to down, or 0 */
 	int64_t last_heartbeat_ms;
 	int64_t last_heartbeat_wall;
 	char boot_id[64];

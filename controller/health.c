@@ -1021,18 +1021,29 @@ const Colossus__RackReadings *health_rack_latest(const struct rack *r)
 void health_node_down(struct ctl *ctl, struct node *n)
 {
 	struct rack *r = n->rack;
-	int down = 0;
+	int64_t now = util_now_mono_ms();
+	int lost = 0;
 	char why[160];
 
-	for (int i = 0; i < r->nnodes; i++)
-		down += r->nodes[i]->state == NODE_DOWN;
-	if (down < 2 || down < r->nnodes)
+	/*
+	 * Every node of the rack lost together (within a minute of each
+	 * other), each having been up: a rack event.  Nodes whose agents
+	 * never registered (a rack not yet installed, agents started after
+	 * the topology) are not a fault of the rack.
+	 */
+	for (int i = 0; i < r->nnodes; i++) {
+		const struct node *m = r->nodes[i];
+
+		lost += m->state == NODE_DOWN && m->lost_mono_ms &&
+			now - m->lost_mono_ms < 60000;
+	}
+	if (lost < 2 || lost < r->nnodes)
 		return;
 	if (!r->hs)
 		r->hs = xcalloc(1, sizeof(*r->hs));
-	if (util_now_mono_ms() - r->hs->lost_event_ms < 600000)
+	if (r->hs->lost_event_ms && now - r->hs->lost_event_ms < 600000)
 		return;
-	r->hs->lost_event_ms = util_now_mono_ms();
+	r->hs->lost_event_ms = now;
 	/* Every node of a rack at once: power or the top-of-rack switch. */
 	snprintf(why, sizeof(why),
 		 "rack event: all %d nodes lost (power or top-of-rack switch)",

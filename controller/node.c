@@ -141,6 +141,8 @@ void node_mark_down(struct ctl *ctl, struct node *n, const char *reason)
 {
 	if (n->state == NODE_DOWN)
 		return;
+	/* Only a node that was working can be "lost" (rack correlation). */
+	n->lost_mono_ms = n->state == NODE_UP ? util_now_mono_ms() : 0;
 	n->state = NODE_DOWN;
 	node_recount(n);
 	log_warn("node=%s state=down reason=\"%s\"", n->name, reason);
@@ -183,7 +185,9 @@ void node_sweep(struct ctl *ctl)
 
 		if (n->state == NODE_DOWN)
 			continue;
-		if (n->state == NODE_UNKNOWN || n->lease_expires_ms < now) {
+		/* A node never seen since start (or since it was added) has
+		 * a lease too: from the start, or from when it was added. */
+		if (n->lease_expires_ms < now) {
 			if (n->peer && n->state == NODE_UNKNOWN)
 				continue;
 			node_mark_down(ctl, n,
