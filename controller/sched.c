@@ -309,6 +309,13 @@ static bool sched_eligible(struct ctl *ctl, struct job *job, int64_t now_mono,
 		job_set_reason(job, "its reservation no longer exists");
 		return false;
 	}
+	/* This pass may start it: count it against its array's %N now, so
+	 * one pass cannot start more tasks than the limit allows. */
+	if (job->array_job_id && job->array_limit)
+		hmap_put(arrays, job->array_job_id,
+			 (void *)((uintptr_t)hmap_get(arrays,
+						      job->array_job_id) +
+				  1));
 	return true;
 }
 
