@@ -240,16 +240,50 @@ static char **shep_env(struct shepherd *s, const Colossus__LocalRank *lr)
 	return env;
 }
 
+/*
+ * Why a rank could not start is either the job's fault (its command, its
+ * working directory or output paths do not exist or are not the user's
+ * to use: it fails like it would in a shell, as in Slurm) or the node's
+ * (cgroup, user database, fork): then the gang is requeued elsewhere.
+ * The first byte of the report says which.
+ */
+#define SHEP_FAULT_JOB 'J'
+#define SHEP_FAULT_NODE 'N'
+
+/* Errors of a path the job chose, as opposed to the node failing. */
+static bool shep_path_errno_is_jobs(int err)
+{
+	return err == ENOENT || err == EACCES || err == ENOTDIR ||
+	       err == EISDIR || err == ENAMETOOLONG || err == ELOOP ||
+	       err == EROFS || err == ENOEXEC || err == EPERM;
+}
+
 /* In the child: report why we could not exec, then die. */
-static void NORETURN shep_child_fail(int errfd, const char *what)
+static void NORETURN shep_child_fail_as(int errfd, char fault,
+					const char *what)
 {
 	char msg[300];
-	int len = snprintf(msg, sizeof(msg), "%s: %s", what, strerror(errno));
+	int len = snprintf(msg, sizeof(msg), "%c%s: %s", fault, what,
+			   strerror(errno));
 
 	if (write(errfd, msg, (size_t)len) < 0) {
 		/* nothing more we can do */
 	}
 	_exit(127);
+}
+
+static void NORETURN shep_child_fail(int errfd, const char *what)
+{
+	shep_child_fail_as(errfd, SHEP_FAULT_NODE, what);
+}
+
+/* A path the job named: its fault unless the error is the node's. */
+static void NORETURN shep_child_fail_path(int errfd, const char *what)
+{
+	shep_child_fail_as(errfd,
+			   shep_path_errno_is_jobs(errno) ? SHEP_FAULT_JOB
+							  : SHEP_FAULT_NODE,
+			   what);
 }
 
 static int shep_open_output(const char *pattern, struct shepherd *s,
@@ -306,16 +340,16 @@ static void NORETURN shep_child(struct shepherd *s,
 
 		snprintf(what, sizeof(what), "chdir %s",
 			 m->workdir && *m->workdir ? m->workdir : s->pw.pw_dir);
-		shep_child_fail(errfd, what);
+		shep_child_fail_path(errfd, what);
 	}
 	out = shep_open_output(m->stdout_path, s, lr, outpath, sizeof(outpath));
 	if (out < 0)
-		shep_child_fail(errfd, "opening output file");
+		shep_child_fail_path(errfd, "opening output file");
 	if (m->stderr_path && *m->stderr_path) {
 		errf = shep_open_output(m->stderr_path, s, lr, errpath,
 					sizeof(errpath));
 		if (errf < 0)
-			shep_child_fail(errfd, "opening error file");
+			shep_child_fail_path(errfd, "opening error file");
 	} else {
 		errf = out;
 	}
@@ -337,15 +371,14 @@ static void NORETURN shep_child(struct shepherd *s,
 		{
 			char what[300];
 
-			/* "exec:" marks the job's own command as the cause. */
 			snprintf(what, sizeof(what), "exec %.200s", m->argv[0]);
-			shep_child_fail(errfd, what);
+			shep_child_fail_path(errfd, what);
 		}
 	} else {
 		char *argv[2] = { s->script_path, NULL };
 
 		execve(s->script_path, argv, env);
-		shep_child_fail(errfd, "exec batch script");
+		shep_child_fail_path(errfd, "exec batch script");
 	}
 }
 
@@ -418,17 +451,14 @@ static void shep_start_rank(struct shepherd *s, uint32_t i)
 	if (n > 0) {
 		detail[n] = '\0';
 		waitpid(pid, &status, 0);
-		/*
-		 * The job's own command not found or not executable fails the
-		 * job like a shell would (127); anything else (cgroup, user,
-		 * working directory) is the node's problem and requeues.
-		 */
+		/* The job's fault ends it with 127 like a shell would; the
+		 * node's requeues the gang (see SHEP_FAULT_JOB). */
 		shep_record_exit(
 			s, r, status,
-			!strncmp(detail, "exec ", 5)
+			detail[0] == SHEP_FAULT_JOB
 				? COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_NORMAL
 				: COLOSSUS__EXIT_CAUSE__EXIT_CAUSE_LAUNCH_FAILED,
-			detail);
+			detail + 1);
 		return;
 	}
 	{

@@ -19,6 +19,7 @@ AGENT_INTEGRATION_TESTS = \
 	tests/integration/t0108-agent-nocgroup.t \
 	tests/integration/t0109-agent-script.t \
 	tests/integration/t0110-agent-nic.t \
-	tests/integration/t0111-agent-link.t
+	tests/integration/t0111-agent-link.t \
+	tests/integration/t0112-agent-launch-errors.t
 TESTS += $(AGENT_INTEGRATION_TESTS)
 EXTRA_DIST += $(AGENT_INTEGRATION_TESTS)
