@@ -117,10 +117,22 @@ cgroup_parent = colossus-test-$TNAME-$_n
 allow_root = true
 kill_timeout = 10s
 CONF
+	# A restarted agent appends to its old log: wait for a registration
+	# more than the log already holds.
+	_regs=$(agent_registrations "$_n")
 	${COLOSSUS_WRAPPER:-} "$AGENT_BIN" -c "$T/agents/$_n/agent.conf" "$@" >>"$T/agents/$_n/agent.log" 2>&1 &
 	eval "AGENT_PID_$(echo "$_n" | tr -c 'A-Za-z0-9\n' '_')=$!"
 	CLUSTER_PIDS="$CLUSTER_PIDS $!"
-	wait_for 30 grep -q 'registered with controller' "$T/agents/$_n/agent.log"
+	wait_for 30 agent_registered_since "$_n" "$_regs"
+}
+
+agent_registrations() { # NODE: how many registrations its log holds
+	[ -f "$T/agents/$1/agent.log" ] || { echo 0; return 0; }
+	grep -c 'registered with controller' "$T/agents/$1/agent.log" || true
+}
+
+agent_registered_since() { # NODE COUNT
+	[ "$(agent_registrations "$1")" -gt "$2" ]
 }
 
 agent_pid() { eval "echo \${AGENT_PID_$(echo "$1" | tr -c 'A-Za-z0-9\n' '_'):-}"; }
