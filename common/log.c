@@ -127,6 +127,10 @@ static const char *log_level_name(int level)
 	}
 }
 
+/* PRINTF_LIKE(2, 0): clang checks callers' formats, not this vsnprintf. */
+static void log_vwrite(int level, const char *fmt, va_list ap,
+		       const char *suffix) PRINTF_LIKE(2, 0);
+
 static void log_vwrite(int level, const char *fmt, va_list ap,
 		       const char *suffix)
 {

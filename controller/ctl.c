@@ -1,12 +1,19 @@
 /*
  * Small services of the controller context that every module uses:
- * asking for a scheduling pass, the clock.
+ * asking for a scheduling pass, the clock, and reading the configuration
+ * again with the command line's overrides.
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include <event2/event.h>
 
+#include "common/cfg.h"
 #include "common/util.h"
+#include "common/xalloc.h"
 #include "controller/ctl.h"
 
 int64_t ctl_now_ms(void)
@@ -32,3 +39,52 @@ void ctl_sched_soon(struct ctl *ctl)
 	evtimer_add(ctl->sched_soon, &tv);
 }
 
+int ctl_apply_overrides(const struct ctl *ctl, struct ctl_config *cfg,
+			struct err *e)
+{
+	for (int i = 0; i < ctl->noverrides; i++) {
+		const char *kv = ctl->overrides[i];
+		const char *eq = strchr(kv, '=');
+		char *key;
+		int rc;
+
+		if (!eq)
+			return err_set(e, "--set needs KEY=VALUE, got '%.200s'",
+				       kv);
+		/* A copy: argv stays intact for the next reload. */
+		key = xstrdup(kv);
+		key[eq - kv] = '\0';
+		rc = cfg_set(ctl_config_table, cfg, key, eq + 1, e);
+		if (rc < 0)
+			err_prefix(e, "--set %.100s", key);
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ctl_config_reread(const struct ctl *ctl, struct ctl_config *cfg,
+		      struct err *e)
+{
+	if (ctl_config_load(cfg, ctl->config_path, e) < 0) {
+		if (!ctl->noverrides)
+			return -1;
+		/* The overrides may supply required keys, as at start. */
+		ctl_config_free(cfg);
+		memset(cfg, 0, sizeof(*cfg));
+		if (cfg_defaults(ctl_config_table, cfg, e) < 0)
+			return -1;
+		if (access(ctl->config_path, F_OK) == 0 &&
+		    cfg_load_file(ctl_config_table, cfg, ctl->config_path, e) <
+			    0)
+			return -1;
+	}
+	if (ctl_apply_overrides(ctl, cfg, e) < 0 ||
+	    cfg_check_required(ctl_config_table, cfg, e) < 0)
+		return -1;
+	if (cfg->lease_sec <= cfg->heartbeat_interval_sec)
+		return err_set(e, "[nodes] lease must be longer than "
+				  "heartbeat_interval");
+	return 0;
+}

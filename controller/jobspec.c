@@ -5,12 +5,121 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "common/xalloc.h"
 #include "controller/jobspec.h"
+
+bool jobspec_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t n;
+		unsigned cp;
+
+		if (c < 0x80) {
+			if (!c)
+				return false;
+			p++;
+			continue;
+		}
+		/* Lead bytes C0, C1 and F5-FF can only start overlong or
+		 * out-of-range sequences. */
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if ((size_t)(end - p) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/*
+ * protobuf-c does not check that string fields hold UTF-8 (proto3 says
+ * they must), so every string of a request is checked here: PostgreSQL
+ * refuses invalid UTF-8 in a text column, and protobuf decoders of other
+ * languages refuse the stored spec.  Depth is bounded by the message
+ * types, which do not nest recursively; the limit is a guard.
+ */
+static int jobspec_walk(const ProtobufCMessage *m, const char *path, int depth,
+			struct err *e)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	if (depth > 16)
+		return err_set(e, "message nested too deeply at %s", path);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+		size_t count = 1;
+		const void *const *items;
+		char sub[256];
+
+		if (f->type != PROTOBUF_C_TYPE_STRING &&
+		    f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which;
+
+			memcpy(&which, base + f->quantifier_offset,
+			       sizeof(which));
+			if (which != f->id)
+				continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			memcpy(&count, base + f->quantifier_offset,
+			       sizeof(count));
+			memcpy(&items, base + f->offset, sizeof(items));
+		} else {
+			items = (const void *const *)(const void *)(base +
+								    f->offset);
+		}
+		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
+			 f->name);
+		for (size_t k = 0; k < count; k++) {
+			const void *v = items[k];
+
+			if (!v)
+				continue;
+			if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				if (jobspec_walk(v, sub, depth + 1, e) < 0)
+					return -1;
+			} else if (!jobspec_utf8_valid(v, strlen(v))) {
+				return err_set(e, "field %s is not valid UTF-8",
+					       sub);
+			}
+		}
+	}
+	return 0;
+}
+
+int jobspec_check_strings(const ProtobufCMessage *msg, struct err *e)
+{
+	return msg ? jobspec_walk(msg, "", 0, e) : 0;
+}
 
 static bool jobspec_printable(const char *s, size_t max)
 {
@@ -30,29 +139,35 @@ static int jobspec_check_env(const Colossus__JobSpec *spec, struct err *e)
 	size_t bytes = 0;
 
 	if (spec->n_env > JOBSPEC_MAX_ENV)
-		return err_set(e, "too many environment variables (%zu, at most "
-			       "%d)", spec->n_env, JOBSPEC_MAX_ENV);
+		return err_set(e,
+			       "too many environment variables (%zu, at most "
+			       "%d)",
+			       spec->n_env, JOBSPEC_MAX_ENV);
 	for (size_t i = 0; i < spec->n_env; i++) {
 		const char *kv = spec->env[i];
 		const char *eq = strchr(kv, '=');
 
 		if (!eq || eq == kv)
-			return err_set(e, "environment entry %zu is not "
-				       "NAME=value", i);
+			return err_set(e,
+				       "environment entry %zu is not "
+				       "NAME=value",
+				       i);
 		if (!(isalpha((unsigned char)kv[0]) || kv[0] == '_'))
-			return err_set(e, "environment name '%.*s' must start "
+			return err_set(e,
+				       "environment name '%.*s' must start "
 				       "with a letter or '_'",
 				       (int)MIN(eq - kv, 64), kv);
 		for (const char *p = kv; p < eq; p++)
 			if (!(isalnum((unsigned char)*p) || *p == '_'))
-				return err_set(e, "environment name '%.*s' has "
+				return err_set(e,
+					       "environment name '%.*s' has "
 					       "an invalid character",
 					       (int)MIN(eq - kv, 64), kv);
 		bytes += strlen(kv) + 1;
 	}
 	if (bytes > JOBSPEC_MAX_ENV_BYTES)
-		return err_set(e, "environment is %zu bytes (at most %d)", bytes,
-			       JOBSPEC_MAX_ENV_BYTES);
+		return err_set(e, "environment is %zu bytes (at most %d)",
+			       bytes, JOBSPEC_MAX_ENV_BYTES);
 	return 0;
 }
 
@@ -62,7 +177,7 @@ static int jobspec_check_command(const Colossus__JobSpec *spec, struct err *e)
 
 	if (spec->n_argv == 0 && (!spec->script || !*spec->script))
 		return err_set(e, "no command: give a command after -- or a "
-			       "batch script");
+				  "batch script");
 	if (spec->n_argv > JOBSPEC_MAX_ARGS)
 		return err_set(e, "too many arguments (%zu, at most %d)",
 			       spec->n_argv, JOBSPEC_MAX_ARGS);
@@ -70,8 +185,10 @@ static int jobspec_check_command(const Colossus__JobSpec *spec, struct err *e)
 		size_t len = strlen(spec->argv[i]);
 
 		if (len > JOBSPEC_MAX_ARG_LEN)
-			return err_set(e, "argument %zu is %zu bytes (at most "
-				       "%d)", i, len, JOBSPEC_MAX_ARG_LEN);
+			return err_set(e,
+				       "argument %zu is %zu bytes (at most "
+				       "%d)",
+				       i, len, JOBSPEC_MAX_ARG_LEN);
 		bytes += len + 1;
 	}
 	if (spec->n_argv && !*spec->argv[0])
@@ -102,20 +219,26 @@ static int jobspec_check_paths(const Colossus__JobSpec *spec, struct err *e)
 		if (!p || !*p)
 			continue;
 		if (!jobspec_printable(p, JOBSPEC_MAX_PATH))
-			return err_set(e, "%s is too long or has control "
-				       "characters", paths[i].what);
+			return err_set(e,
+				       "%s is too long or has control "
+				       "characters",
+				       paths[i].what);
 	}
 	if (spec->workdir && *spec->workdir && spec->workdir[0] != '/')
-		return err_set(e, "working directory '%.200s' must be an "
-			       "absolute path", spec->workdir);
+		return err_set(e,
+			       "working directory '%.200s' must be an "
+			       "absolute path",
+			       spec->workdir);
 	return 0;
 }
 
 static int jobspec_check_names(const Colossus__JobSpec *spec, struct err *e)
 {
 	if (spec->name && !jobspec_printable(spec->name, JOBSPEC_MAX_NAME))
-		return err_set(e, "job name is longer than %d characters or "
-			       "has control characters", JOBSPEC_MAX_NAME);
+		return err_set(e,
+			       "job name is longer than %d characters or "
+			       "has control characters",
+			       JOBSPEC_MAX_NAME);
 	if (spec->account && *spec->account &&
 	    !util_valid_name(spec->account, 63))
 		return err_set(e, "account '%.64s' is not a valid name",
@@ -140,7 +263,8 @@ static int jobspec_size(Colossus__JobSpec *spec,
 
 	if (spec->gpus) {
 		if (spec->nodes || spec->gpus_per_node)
-			return err_set(e, "give either a GPU total or nodes and "
+			return err_set(e,
+				       "give either a GPU total or nodes and "
 				       "GPUs per node, not both");
 		if (spec->gpus <= whole) {
 			spec->nodes = 1;
@@ -149,7 +273,8 @@ static int jobspec_size(Colossus__JobSpec *spec,
 			spec->nodes = spec->gpus / whole;
 			spec->gpus_per_node = whole;
 		} else {
-			return err_set(e, "%u GPUs: more than one node's worth "
+			return err_set(e,
+				       "%u GPUs: more than one node's worth "
 				       "must be a multiple of %u (whole nodes)",
 				       spec->gpus, whole);
 		}
@@ -168,7 +293,8 @@ static int jobspec_size(Colossus__JobSpec *spec,
 		return err_set(e, "%u GPUs per node, but nodes have %u",
 			       spec->gpus_per_node, whole);
 	if (spec->nodes > 1 && spec->gpus_per_node != whole)
-		return err_set(e, "multi-node jobs take whole nodes: GPUs per "
+		return err_set(e,
+			       "multi-node jobs take whole nodes: GPUs per "
 			       "node must be %u, not %u",
 			       whole, spec->gpus_per_node);
 	spec->gpus = spec->nodes * spec->gpus_per_node;
@@ -180,17 +306,20 @@ static int jobspec_size(Colossus__JobSpec *spec,
 		return err_set(e, "%u ranks per node (at most %d)",
 			       spec->ranks_per_node,
 			       JOBSPEC_MAX_RANKS_PER_NODE);
-	if (spec->segment && (spec->segment > spec->nodes ||
-			      spec->nodes % spec->segment != 0))
-		return err_set(e, "segment size %u must divide the node count "
-			       "%u", spec->segment, spec->nodes);
+	if (spec->segment &&
+	    (spec->segment > spec->nodes || spec->nodes % spec->segment != 0))
+		return err_set(e,
+			       "segment size %u must divide the node count "
+			       "%u",
+			       spec->segment, spec->nodes);
 	return 0;
 }
 
 int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
 		     struct err *e)
 {
-	if (jobspec_check_command(spec, e) < 0 ||
+	if (jobspec_check_strings(&spec->base, e) < 0 ||
+	    jobspec_check_command(spec, e) < 0 ||
 	    jobspec_check_env(spec, e) < 0 ||
 	    jobspec_check_paths(spec, e) < 0 ||
 	    jobspec_check_names(spec, e) < 0 || jobspec_size(spec, lim, e) < 0)
@@ -207,7 +336,8 @@ int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
 	if (spec->time_limit_sec == 0)
 		spec->time_limit_sec = lim->max_time_limit;
 	if (lim->max_time_limit && spec->time_limit_sec > lim->max_time_limit)
-		return err_set(e, "time limit of %llu s exceeds the site maximum "
+		return err_set(e,
+			       "time limit of %llu s exceeds the site maximum "
 			       "of %llu s",
 			       (unsigned long long)spec->time_limit_sec,
 			       (unsigned long long)lim->max_time_limit);
@@ -287,7 +417,8 @@ int jobspec_parse_array(const char *s, uint32_t **tasks, size_t *n,
 		for (uint64_t t = lo; t <= hi; t += step) {
 			if (count >= JOBSPEC_MAX_ARRAY) {
 				free(v);
-				return err_set(e, "array of more than %d "
+				return err_set(e,
+					       "array of more than %d "
 					       "tasks",
 					       JOBSPEC_MAX_ARRAY);
 			}
@@ -315,7 +446,8 @@ int jobspec_parse_array(const char *s, uint32_t **tasks, size_t *n,
 	return 0;
 bad:
 	free(v);
-	return err_set(e, "bad array spec '%.64s' (examples: 0-99, 1,3,5-9, "
+	return err_set(e,
+		       "bad array spec '%.64s' (examples: 0-99, 1,3,5-9, "
 		       "0-30:10, 0-999%%50)",
 		       s);
 }

@@ -25,12 +25,12 @@
 #define JOBSPEC_MAX_NODES 200000
 
 struct jobspec_limits {
-	uint32_t cluster_nodes;	  /* nodes in the topology            */
-	uint32_t gpus_per_node;	  /* GPUs of a whole node (8)         */
+	uint32_t cluster_nodes;	     /* nodes in the topology            */
+	uint32_t gpus_per_node;	     /* GPUs of a whole node (8)         */
 	uint64_t default_time_limit; /* seconds; 0 = unlimited          */
-	uint64_t max_time_limit;  /* seconds; 0 = no cap               */
+	uint64_t max_time_limit;     /* seconds; 0 = no cap               */
 	uint32_t default_max_restarts;
-	uint64_t next_job_id;	  /* dependencies must be below this   */
+	uint64_t next_job_id; /* dependencies must be below this   */
 	bool is_admin;
 };
 
@@ -41,6 +41,21 @@ struct jobspec_limits {
  */
 int jobspec_validate(Colossus__JobSpec *spec, const struct jobspec_limits *lim,
 		     struct err *e) MUSTCHECK;
+
+/*
+ * Whether s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms,
+ * surrogates or code points above U+10FFFF) without NUL bytes: what
+ * PostgreSQL accepts in a text column.
+ */
+bool jobspec_utf8_valid(const char *s, size_t len);
+
+/*
+ * Check that every string field of msg, at any depth (repeated fields,
+ * nested messages, the set member of a oneof), is valid UTF-8, as proto3
+ * requires and protobuf-c does not check.  Returns 0, or -1 with e set
+ * to "field spec.name is not valid UTF-8".  msg may be NULL.
+ */
+int jobspec_check_strings(const ProtobufCMessage *msg, struct err *e) MUSTCHECK;
 
 #define JOBSPEC_MAX_ARRAY 10000
 

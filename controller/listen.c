@@ -3,7 +3,7 @@
  * certificate, then hand-off to the RPC dispatcher.  Also the limits that
  * belong to connections and identities: max_connections, an absolute
  * handshake deadline, max_handshakes in progress, and the per-identity
- * submit rate (a token bucket per certificate identity).
+ * submit rate (controller/ratelimit.c buckets keyed by certificate name).
  */
 #include "config.h"
 
@@ -14,13 +14,14 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <openssl/x509.h>
 
-#include "common/hmap.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "controller/ctl.h"
 #include "controller/node.h"
 #include "controller/peer.h"
+#include "controller/ratelimit.h"
 #include "controller/rpc.h"
 
 struct listener {
@@ -34,23 +35,29 @@ struct listener {
 	int64_t handshaking;
 	bool full;	   /* accepting paused: max_handshakes reached */
 	bool owner_paused; /* listener_pause(): shutdown or standby    */
-	/* hash of "role/name" -> struct submit_bucket */
-	struct hmap *buckets;
-	int64_t buckets_pruned_ms;
+	/* limits.submit_rate per identity, and the figures it was made with */
+	struct ratelimit *submits;
+	int64_t submits_rate, submits_burst;
+	/* Refused submissions, logged in summaries. */
+	uint64_t submits_refused;
+	int64_t submits_logged_ms;
+	/* Refused TLS handshakes: lines logged in the current window, and
+	 * the refusals not logged since the last line. */
+	int64_t tls_window_ms;
+	int tls_logged;
+	uint64_t tls_unlogged;
 };
 
-/* At most one "connection limit" line per this many milliseconds. */
+/*
+ * The peer a server SSL belongs to, for the TLS callbacks; cleared once
+ * the refusal was logged, so a connection gives at most one line.
+ */
+static int listener_ssl_idx = -1;
+
+/* At most one "connection limit" or "submit rate" line per this long. */
 #define LISTENER_REFUSED_LOG_MS 10000
-/* Idle (full) buckets are dropped when there are more than this. */
-#define LISTENER_BUCKETS_PRUNE 4096
-
-/* A token bucket of job submissions for one certificate identity. */
-struct submit_bucket {
-	char ident[TLS_NAME_MAX + 16]; /* "role/name" */
-	double tokens;
-	int64_t last_ms;
-	bool limited; /* the last submission was refused (for logging) */
-};
+/* At most this many refused-handshake lines per LISTENER_REFUSED_LOG_MS. */
+#define LISTENER_TLS_LOG_MAX 10
 
 static void listener_handshake_done(struct listener *l)
 {
@@ -135,6 +142,8 @@ static int peer_on_connected(struct rpcconn *c, void *arg)
 	struct err e;
 
 	peer_cancel_deadline(p);
+	/* The handshake is over: later alerts are not refusals of it. */
+	SSL_set_ex_data(rpcconn_ssl(c), listener_ssl_idx, NULL);
 	/*
 	 * A refused peer gets one error response (id 0) saying why before
 	 * the connection closes (DESIGN invariant 7: a clear error).
@@ -166,7 +175,8 @@ static int peer_on_connected(struct rpcconn *c, void *arg)
 		tlsctx_role_name(p->id.role), p->id.name);
 	/* Agents heartbeat; clients get the idle timeout. */
 	if (p->id.role == TLS_ROLE_NODE || p->id.role == TLS_ROLE_SIM)
-		rpcconn_set_idle_timeout(c, (unsigned)ctl->cfg.lease_sec * 1000);
+		rpcconn_set_idle_timeout(c,
+					 (unsigned)ctl->cfg.lease_sec * 1000);
 	return 0;
 }
 
@@ -182,6 +192,87 @@ static void peer_on_close(struct rpcconn *c, const char *why, void *arg)
 	log_sub(LOG_SUB_RPC, "conn %s: closed: %s", p->addr, why);
 	peer_unlink(p);
 	peer_unref(p);
+}
+
+/*
+ * A refused handshake is worth a warning (someone holds a revoked,
+ * expired or foreign certificate, or an old client), but a flood of them
+ * must not fill the log: LISTENER_TLS_LOG_MAX lines per window, and the
+ * next line after that says how many were left out.
+ */
+static void listener_tls_refused(struct peer *p, const char *what,
+				 const char *detail)
+{
+	struct listener *l = p->ctl->listener;
+	int64_t now = util_now_mono_ms();
+	char more[96] = "";
+
+	p->ctl->stats.conns_refused++;
+	if (!l->tls_window_ms ||
+	    now - l->tls_window_ms >= LISTENER_REFUSED_LOG_MS) {
+		l->tls_window_ms = now;
+		l->tls_logged = 0;
+	}
+	if (l->tls_logged >= LISTENER_TLS_LOG_MAX) {
+		l->tls_unlogged++;
+		return;
+	}
+	l->tls_logged++;
+	if (l->tls_unlogged)
+		snprintf(more, sizeof(more),
+			 " (%llu more refused handshake%s not logged)",
+			 (unsigned long long)l->tls_unlogged,
+			 l->tls_unlogged == 1 ? "" : "s");
+	l->tls_unlogged = 0;
+	log_warn("conn %s: TLS handshake refused: %s%s%s", p->addr, what,
+		 detail, more);
+}
+
+/* OpenSSL's verdict on each certificate of the peer's chain. */
+static int listener_verify_cb(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+		xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct peer *p = ssl ? SSL_get_ex_data(ssl, listener_ssl_idx) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+	char subject[256] = "", esc[300], detail[340] = "";
+
+	if (ok || !p)
+		return ok;
+	SSL_set_ex_data(ssl, listener_ssl_idx, NULL);
+	/* The subject is the peer's text: escaped before logging. */
+	if (cert) {
+		X509_NAME_oneline(X509_get_subject_name(cert), subject,
+				  sizeof(subject));
+		snprintf(detail, sizeof(detail), " (subject %s)",
+			 log_escape(subject, esc, sizeof(esc)));
+	}
+	listener_tls_refused(
+		p, X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)),
+		detail);
+	return 0;
+}
+
+/*
+ * Refusals that are not about the chain (no certificate, an old TLS
+ * version) show as the fatal alert we send.
+ */
+static void listener_info_cb(const SSL *ssl, int where, int ret)
+{
+	struct peer *p;
+
+	if (!(where & SSL_CB_WRITE_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+		return;
+	p = SSL_get_ex_data(ssl, listener_ssl_idx);
+	if (!p)
+		return;
+	SSL_set_ex_data((SSL *)ssl, listener_ssl_idx, NULL);
+	/* OpenSSL 3.0 has no text for TLS 1.3's certificate_required. */
+	listener_tls_refused(p,
+			     (ret & 0xff) == 116
+				     ? "certificate required (none sent)"
+				     : SSL_alert_desc_string_long(ret),
+			     "");
 }
 
 static const struct rpcconn_ops peer_ops = {
@@ -243,10 +334,9 @@ static void listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	bev = bufferevent_openssl_socket_new(ctl->base, fd, ssl,
-					     BUFFEREVENT_SSL_ACCEPTING,
-					     BEV_OPT_CLOSE_ON_FREE |
-						     BEV_OPT_DEFER_CALLBACKS);
+	bev = bufferevent_openssl_socket_new(
+		ctl->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+		BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (!bev) {
 		SSL_free(ssl);
 		evutil_closesocket(fd);
@@ -257,20 +347,25 @@ static void listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 	p = xcalloc(1, sizeof(*p));
 	p->refs = 1;
 	p->ctl = ctl;
-	evutil_inet_ntop(sa->sa_family,
-			 sa->sa_family == AF_INET6
-				 ? (void *)&((struct sockaddr_in6 *)sa)->sin6_addr
-				 : (void *)&((struct sockaddr_in *)sa)->sin_addr,
-			 p->addr, sizeof(p->addr) - 8);
+	/* The SSL is freed before the peer (rpcconn), so p outlives it. */
+	SSL_set_ex_data(ssl, listener_ssl_idx, p);
+	SSL_set_verify(ssl, SSL_get_verify_mode(ssl), listener_verify_cb);
+	SSL_set_info_callback(ssl, listener_info_cb);
+	evutil_inet_ntop(
+		sa->sa_family,
+		sa->sa_family == AF_INET6
+			? (void *)&((struct sockaddr_in6 *)sa)->sin6_addr
+			: (void *)&((struct sockaddr_in *)sa)->sin_addr,
+		p->addr, sizeof(p->addr) - 8);
 	snprintf(p->addr + strlen(p->addr), 8, ":%u",
 		 ntohs(((struct sockaddr_in *)sa)->sin_port));
 	memset(&opts, 0, sizeof(opts));
 	opts.max_frame = (uint32_t)ctl->cfg.max_frame_kib * 1024;
 	opts.max_output = 256u * 1024 * 1024;
-	opts.handshake_timeout_ms = (unsigned)ctl->cfg.handshake_timeout_sec *
-				    1000;
-	opts.idle_timeout_ms = (unsigned)ctl->cfg.client_idle_timeout_sec *
-			       1000;
+	opts.handshake_timeout_ms =
+		(unsigned)ctl->cfg.handshake_timeout_sec * 1000;
+	opts.idle_timeout_ms =
+		(unsigned)ctl->cfg.client_idle_timeout_sec * 1000;
 	opts.label = "conn";
 	p->conn = rpcconn_create(ctl->base, bev, &opts, &peer_ops, p);
 	rpcconn_set_peer(p->conn, p->addr);
@@ -351,18 +446,19 @@ struct listener *listener_create(struct ctl *ctl, struct err *e)
 			ctl->cfg.listen);
 		return NULL;
 	}
+	if (listener_ssl_idx < 0)
+		listener_ssl_idx =
+			SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	l = xcalloc(1, sizeof(*l));
 	l->ctl = ctl;
-	l->buckets = hmap_create();
-	l->evl = evconnlistener_new_bind(
-		ctl->base, listener_accept_cb, l,
-		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-			LEV_OPT_CLOSE_ON_EXEC,
-		4096, (struct sockaddr *)&ss, sslen);
+	l->evl = evconnlistener_new_bind(ctl->base, listener_accept_cb, l,
+					 LEV_OPT_CLOSE_ON_FREE |
+						 LEV_OPT_REUSEABLE |
+						 LEV_OPT_CLOSE_ON_EXEC,
+					 4096, (struct sockaddr *)&ss, sslen);
 	if (!l->evl) {
 		err_set(e, "cannot listen on %s: %s", ctl->cfg.listen,
 			strerror(errno));
-		hmap_destroy(l->buckets);
 		free(l);
 		return NULL;
 	}
@@ -373,25 +469,20 @@ struct listener *listener_create(struct ctl *ctl, struct err *e)
 
 		if (getsockname(evconnlistener_get_fd(l->evl),
 				(struct sockaddr *)&bound, &blen) == 0)
-			l->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+			l->port =
+				ntohs(((struct sockaddr_in *)&bound)->sin_port);
 	}
 	return l;
 }
 
 void listener_destroy(struct listener *l)
 {
-	size_t pos = 0;
-	uint64_t key;
-	void *b;
-
 	if (!l)
 		return;
 	/* Handshakes still running must not count down on a freed l. */
 	for (struct peer *p = l->ctl->peers; p; p = p->next)
 		peer_cancel_deadline(p);
-	while (hmap_next(l->buckets, &pos, &key, &b))
-		free(b);
-	hmap_destroy(l->buckets);
+	ratelimit_destroy(l->submits);
 	evconnlistener_free(l->evl);
 	free(l);
 }
@@ -411,96 +502,41 @@ void listener_resume(struct listener *l)
 
 /* ---- per-identity submit rate ----------------------------------------- */
 
-static uint64_t listener_ident_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-/* Refill b up to burst at rate tokens per second. */
-static void listener_refill(struct submit_bucket *b, int64_t now,
-			    double rate, double burst)
-{
-	if (now > b->last_ms)
-		b->tokens += (double)(now - b->last_ms) * rate / 1000.0;
-	if (b->tokens > burst)
-		b->tokens = burst;
-	b->last_ms = now;
-}
-
-/* Forget identities whose bucket is full again: they hold no state. */
-static void listener_prune(struct listener *l, int64_t now, double rate,
-			   double burst)
-{
-	uint64_t *drop = xcalloc(hmap_count(l->buckets) + 1, sizeof(*drop));
-	size_t pos = 0, n = 0;
-	uint64_t key;
-	void *v;
-
-	while (hmap_next(l->buckets, &pos, &key, &v)) {
-		listener_refill(v, now, rate, burst);
-		if (((struct submit_bucket *)v)->tokens >= burst)
-			drop[n++] = key;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(hmap_del(l->buckets, drop[i]));
-	free(drop);
-	l->buckets_pruned_ms = now;
-}
-
 bool peer_submit_allowed(struct peer *p, double *retry_sec)
 {
 	struct ctl *ctl = p->ctl;
 	struct listener *l = ctl->listener;
-	double rate = (double)ctl->cfg.submit_rate;
-	double burst = (double)ctl->cfg.submit_burst;
-	int64_t now = util_now_mono_ms();
-	struct submit_bucket *b;
-	char ident[sizeof(b->ident)];
-	uint64_t key;
+	int64_t now = util_now_mono_ms(), retry_ms = 0;
 
 	*retry_sec = 0;
-	if (rate <= 0)
+	if (ctl->cfg.submit_rate <= 0)
 		return true;
-	if (burst < 1)
-		burst = 1;
-	snprintf(ident, sizeof(ident), "%s/%s", tlsctx_role_name(p->id.role),
-		 p->id.name);
-	/* Open addressing over the hash: another identity moves on. */
-	key = listener_ident_hash(ident);
-	while ((b = hmap_get(l->buckets, key)) && strcmp(b->ident, ident))
-		key++;
-	if (!b) {
-		if (hmap_count(l->buckets) >= LISTENER_BUCKETS_PRUNE &&
-		    now - l->buckets_pruned_ms > 1000) {
-			listener_prune(l, now, rate, burst);
-			key = listener_ident_hash(ident);
-			while (hmap_get(l->buckets, key))
-				key++;
-		}
-		b = xcalloc(1, sizeof(*b));
-		memcpy(b->ident, ident, sizeof(b->ident));
-		b->tokens = burst;
-		b->last_ms = now;
-		hmap_put(l->buckets, key, b);
+	/* The figures are reloadable; new ones start with full buckets. */
+	if (!l->submits || l->submits_rate != ctl->cfg.submit_rate ||
+	    l->submits_burst != ctl->cfg.submit_burst) {
+		ratelimit_destroy(l->submits);
+		l->submits = ratelimit_create((double)ctl->cfg.submit_rate,
+					      (double)ctl->cfg.submit_burst);
+		l->submits_rate = ctl->cfg.submit_rate;
+		l->submits_burst = ctl->cfg.submit_burst;
 	}
-	listener_refill(b, now, rate, burst);
-	if (b->tokens >= 1.0) {
-		b->tokens -= 1.0;
-		b->limited = false;
+	if (ratelimit_take(l->submits, p->id.name, now, &retry_ms))
 		return true;
-	}
-	*retry_sec = (1.0 - b->tokens) / rate;
-	if (!b->limited) {
-		b->limited = true;
+	*retry_sec = (double)retry_ms / 1000.0;
+	l->submits_refused++;
+	if (!l->submits_logged_ms ||
+	    now - l->submits_logged_ms >= LISTENER_REFUSED_LOG_MS) {
 		log_warn("conn %s: %s '%s' is over limits.submit_rate (%lld "
-			 "jobs/s, bursts of %lld); submissions get BUSY",
+			 "jobs/s, bursts of %lld); %llu submission%s refused "
+			 "with BUSY%s",
 			 p->addr, tlsctx_role_name(p->id.role), p->id.name,
 			 (long long)ctl->cfg.submit_rate,
-			 (long long)ctl->cfg.submit_burst);
+			 (long long)ctl->cfg.submit_burst,
+			 (unsigned long long)l->submits_refused,
+			 l->submits_refused == 1 ? "" : "s",
+			 l->submits_logged_ms ? " since the last report" : "");
+		l->submits_refused = 0;
+		l->submits_logged_ms = now;
 	}
 	return false;
 }

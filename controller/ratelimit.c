@@ -82,8 +82,8 @@ static void ratelimit_sweep(struct ratelimit *rl, int64_t now_ms)
 	}
 	rl->n = kept;
 	/* Many keys are busy at once: sweep again only after as many more. */
-	rl->sweep_at = kept * 2 > RATELIMIT_SWEEP_AT ? kept * 2
-						     : RATELIMIT_SWEEP_AT;
+	rl->sweep_at =
+		kept * 2 > RATELIMIT_SWEEP_AT ? kept * 2 : RATELIMIT_SWEEP_AT;
 }
 
 bool ratelimit_take(struct ratelimit *rl, const char *key, int64_t now_ms,

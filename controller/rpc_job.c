@@ -48,12 +48,39 @@ static bool rpc_job_may_see(const struct rpc_req *r, const struct job *job)
 }
 
 /*
+ * Every string of a request must be UTF-8 (DESIGN invariant 7): refused
+ * here with a clear error, it can never reach a text column, where
+ * PostgreSQL would refuse it and fail every submission group-committed
+ * with it.  Answers INVALID and returns false when a string is not.
+ */
+static bool rpc_job_strings_ok(struct rpc_req *r, const ProtobufCMessage *m)
+{
+	struct err e;
+
+	if (jobspec_check_strings(m, &e) == 0)
+		return true;
+	rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "%s: %s", r->method,
+		  e.msg);
+	return false;
+}
+
+/* A submit key is a short printable token (the CLI sends 32 hex digits). */
+static bool rpc_job_key_valid(const char *key)
+{
+	size_t n = 0;
+
+	for (; *key; key++, n++)
+		if (n >= 64 || (unsigned char)*key < 0x20 || *key == 0x7f)
+			return false;
+	return true;
+}
+
+/*
  * QOS and reservation rules a spec must meet, after validation.  Returns
  * STATUS_OK, or the status to refuse with and e set.
  */
-static Colossus__Status rpc_job_check_policy(struct rpc_req *r,
-					     Colossus__JobSpec *spec,
-					     struct err *e)
+static Colossus__Status
+rpc_job_check_policy(struct rpc_req *r, Colossus__JobSpec *spec, struct err *e)
 {
 	const Colossus__Status bad = COLOSSUS__STATUS__STATUS_INVALID;
 	struct ctl *ctl = r->ctl;
@@ -106,8 +133,8 @@ static struct job *rpc_job_new(struct rpc_req *r, const Colossus__SubmitJob *m,
 
 	/* Store the normalised spec: defaults are part of the record. */
 	colossus__job_spec__pack(spec, packed);
-	job = job_create(job_table_next_id(ctl->jobs), r->peer->id.name,
-			 packed, len, spec);
+	job = job_create(job_table_next_id(ctl->jobs), r->peer->id.name, packed,
+			 len, spec);
 	free(packed);
 	job->submit_time = util_now_wall_s();
 	job_resolve_excludes(job, ctl->cluster, spec);
@@ -171,12 +198,15 @@ void rpc_job_submit(struct rpc_req *r, const Colossus__Request *msg)
 		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID, "no job spec");
 		return;
 	}
+	if (!rpc_job_strings_ok(r, &m->base))
+		return;
 	if (m->submit_key && *m->submit_key) {
 		int in_flight = 0;
 
-		if (strlen(m->submit_key) > 64) {
+		if (!rpc_job_key_valid(m->submit_key)) {
 			rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
-				  "submit key longer than 64 characters");
+				  "submit key longer than 64 characters or "
+				  "with control characters");
 			return;
 		}
 		job = submitq_find_key(ctl->submitq, r->peer->id.name,
@@ -309,9 +339,9 @@ static void rpc_job_cancel_done(const struct pgq_result *res, void *arg)
 				if (cx->ids[i] == job->id) {
 					cx->status[i] =
 						COLOSSUS__STATUS__STATUS_UNAVAILABLE;
-					cx->errors[i] = xasprintf(
-						"not cancelled: %s",
-						res->error);
+					cx->errors[i] =
+						xasprintf("not cancelled: %s",
+							  res->error);
 				}
 			continue;
 		}
@@ -350,6 +380,8 @@ void rpc_job_cancel(struct rpc_req *r, const Colossus__Request *msg)
 	struct pgq_txn *t;
 	struct err e;
 
+	if (!rpc_job_strings_ok(r, &m->base))
+		return;
 	if (m->n_job_ids == 0 && !(m->user && *m->user) &&
 	    !(m->name && *m->name) && m->n_states == 0) {
 		rpc_error(r, COLOSSUS__STATUS__STATUS_INVALID,
@@ -401,7 +433,8 @@ void rpc_job_cancel(struct rpc_req *r, const Colossus__Request *msg)
 
 		if (!job) {
 			cx->status[i] = COLOSSUS__STATUS__STATUS_NOT_FOUND;
-			cx->errors[i] = xasprintf("no job %" PRIu64, cx->ids[i]);
+			cx->errors[i] =
+				xasprintf("no job %" PRIu64, cx->ids[i]);
 			continue;
 		}
 		if (!rpc_job_may_touch(r, job)) {
@@ -413,10 +446,10 @@ void rpc_job_cancel(struct rpc_req *r, const Colossus__Request *msg)
 		}
 		if (job_state_final(job->state)) {
 			cx->status[i] = COLOSSUS__STATUS__STATUS_CONFLICT;
-			cx->errors[i] = xasprintf("job %" PRIu64 " already "
-						  "%s",
-						  job->id,
-						  job_state_name(job->state));
+			cx->errors[i] =
+				xasprintf("job %" PRIu64 " already "
+					  "%s",
+					  job->id, job_state_name(job->state));
 			continue;
 		}
 		if (job->cancel_pending) {
@@ -643,8 +676,7 @@ static void rpc_job_show_db_done(const struct pgq_result *res, void *arg)
 	rpc_respond(sx->r, &resp);
 	/* Borrowed from spec: detach before freeing the parsed rows. */
 	info->spec = NULL;
-	if (info->reservation != protobuf_c_empty_string &&
-	    spec && info->reservation == spec->reservation)
+	if (spec && info->reservation == spec->reservation)
 		info->reservation = (char *)protobuf_c_empty_string;
 	if (spec)
 		colossus__job_spec__free_unpacked(spec, NULL);

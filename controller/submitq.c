@@ -29,7 +29,8 @@ struct submit_item {
 struct submit_batch {
 	struct submitq *q;
 	struct submit_item *items;
-	int n;
+	int n;	    /* jobs */
+	int nitems; /* submissions */
 };
 
 struct submitq {
@@ -136,12 +137,34 @@ static void submitq_free_items(struct submit_item *it, bool destroy_jobs)
 	}
 }
 
+static void submitq_send(struct submitq *q, struct submit_item *items);
+
 static void submitq_batch_done(const struct pgq_result *res, void *arg)
 {
 	struct submit_batch *b = arg;
 	struct submitq *q = b->q;
 	struct submit_item *it, *next;
 
+	/*
+	 * The database refused the batch (not a lost connection): one row
+	 * it would not take (a value validation missed) must not fail the
+	 * other submissions.  The transaction rolled back, so each is sent
+	 * again alone, and only the bad one gets the error.
+	 */
+	if (!res->ok && !res->lost && b->nitems > 1 && q->ctl->db_up) {
+		log_warn("submit: batch of %d submissions refused (%s%s%s); "
+			 "recording each alone",
+			 b->nitems, res->sqlstate ? res->sqlstate : "",
+			 res->sqlstate && *res->sqlstate ? ": " : "",
+			 res->error);
+		for (it = b->items; it; it = next) {
+			next = it->next;
+			it->next = NULL;
+			submitq_send(q, it);
+		}
+		free(b);
+		return;
+	}
 	for (it = b->items; it; it = next) {
 		next = it->next;
 		if (res->ok) {
@@ -160,7 +183,14 @@ static void submitq_batch_done(const struct pgq_result *res, void *arg)
 			it->next = q->limbo;
 			q->limbo = it;
 		} else {
-			rpc_error(it->r, COLOSSUS__STATUS__STATUS_UNAVAILABLE,
+			/* Class 22 (data exception): a value of this request
+			 * that validation let through; retrying cannot help. */
+			bool bad = res->sqlstate &&
+				   !strncmp(res->sqlstate, "22", 2);
+
+			rpc_error(it->r,
+				  bad ? COLOSSUS__STATUS__STATUS_INVALID
+				      : COLOSSUS__STATUS__STATUS_UNAVAILABLE,
 				  "job not recorded: %s", res->error);
 			submitq_forget_key(q, it->jobs[0]);
 			submitq_item_free(it, true);
@@ -177,11 +207,12 @@ static size_t submitq_row_sql(char *sql, size_t cap, size_t used, int row)
 	int b = row * SUBMIT_COLS;
 
 	return used + (size_t)snprintf(
-		sql + used, cap - used,
-		"%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,"
-		"to_timestamp($%d),$%d,$%d,$%d)",
-		row ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7,
-		b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14, b + 15);
+			      sql + used, cap - used,
+			      "%s($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,"
+			      "to_timestamp($%d),$%d,$%d,$%d)",
+			      row ? "," : "", b + 1, b + 2, b + 3, b + 4, b + 5,
+			      b + 6, b + 7, b + 8, b + 9, b + 10, b + 11,
+			      b + 12, b + 13, b + 14, b + 15);
 }
 
 static char *submitq_hex(const uint8_t *p, size_t n)
@@ -199,51 +230,41 @@ static char *submitq_hex(const uint8_t *p, size_t n)
 	return s;
 }
 
-static void submitq_flush_cb(evutil_socket_t fd, short what, void *arg)
+/*
+ * Send the submissions of the list items (already unlinked from the
+ * queue) as one multi-row INSERT; submitq_batch_done answers them.
+ */
+static void submitq_send(struct submitq *q, struct submit_item *items)
 {
-	struct submitq *q = arg;
 	struct ctl *ctl = q->ctl;
+	const int cols = SUBMIT_COLS;
+	struct submit_batch *b = xcalloc(1, sizeof(*b));
+	struct submit_item *it;
+	size_t cap, used;
+	const char **cv;
+	char *sql;
+	char **vals;
+	struct err e;
+	int n = 0;
 
-	(void)fd;
-	(void)what;
-	while (q->head) {
-		int max = (int)ctl->cfg.submit_batch_max;
-		int n = 0, cols = SUBMIT_COLS;
-		struct submit_batch *b = xcalloc(1, sizeof(*b));
-		struct submit_item *it, *last = NULL;
-		size_t cap, used;
-		char *sql;
-		char **vals;
-		struct err e;
-
-		int items = 0;
-
-		/* Take whole submissions up to about max jobs. */
-		b->q = q;
-		b->items = q->head;
-		for (it = q->head; it && (n < max || items == 0);
-		     it = it->next) {
-			last = it;
-			n += it->njobs;
-			items++;
-		}
-		q->head = last->next;
-		if (!q->head)
-			q->tail = NULL;
-		last->next = NULL;
-		q->queued -= items;
-		b->n = n;
-		cap = 200 + (size_t)n * 140;
-		sql = xmalloc(cap);
-		used = (size_t)snprintf(sql, cap,
-					"INSERT INTO jobs (id, user_name, "
-					"account, qos, name, state, reason, "
-					"nodes, gpus_per_node, time_limit_sec, "
-					"spec, submit_time, submit_key, "
-					"array_job_id, array_task) VALUES ");
-		vals = xcalloc((size_t)n * (size_t)cols, sizeof(char *));
-		n = 0;
-		for (it = b->items; it; it = it->next)
+	b->q = q;
+	b->items = items;
+	for (it = items; it; it = it->next) {
+		n += it->njobs;
+		b->nitems++;
+	}
+	b->n = n;
+	cap = 200 + (size_t)n * 140;
+	sql = xmalloc(cap);
+	used = (size_t)snprintf(sql, cap,
+				"INSERT INTO jobs (id, user_name, "
+				"account, qos, name, state, reason, "
+				"nodes, gpus_per_node, time_limit_sec, "
+				"spec, submit_time, submit_key, "
+				"array_job_id, array_task) VALUES ");
+	vals = xcalloc((size_t)n * (size_t)cols, sizeof(char *));
+	n = 0;
+	for (it = items; it; it = it->next)
 		for (int k = 0; k < it->njobs; k++, n++) {
 			struct job *job = it->jobs[k];
 			char **v = vals + (size_t)n * (size_t)cols;
@@ -263,36 +284,55 @@ static void submitq_flush_cb(evutil_socket_t fd, short what, void *arg)
 			v[11] = xasprintf("%" PRId64, job->submit_time);
 			v[12] = job->submit_key ? xstrdup(job->submit_key)
 						: NULL;
-			v[13] = job->array_job_id
-					? xasprintf("%" PRIu64, job->array_job_id)
-					: NULL;
+			v[13] = job->array_job_id ? xasprintf("%" PRIu64,
+							      job->array_job_id)
+						  : NULL;
 			v[14] = job->array_job_id
 					? xasprintf("%u", job->array_task)
 					: NULL;
 		}
-		/* Parameters only: the SQL text holds no data. */
-		{
-			const char **cv = xcalloc((size_t)n * (size_t)cols,
-						  sizeof(char *));
+	/* Parameters only: the SQL text holds no data. */
+	cv = xcalloc((size_t)n * (size_t)cols, sizeof(char *));
+	for (size_t i = 0; i < (size_t)n * (size_t)cols; i++)
+		cv[i] = vals[i];
+	if (pgq_submit(ctl->db, sql, n * cols, cv, submitq_batch_done, b, &e) <
+	    0) {
+		struct pgq_result res = { .ok = false, .error = e.msg };
 
-			for (int i = 0; i < n; i++)
-				for (int c = 0; c < cols; c++)
-					cv[i * cols + c] =
-						vals[(size_t)i * (size_t)cols +
-						     (size_t)c];
-			if (pgq_submit(ctl->db, sql, n * cols, cv,
-				       submitq_batch_done, b, &e) < 0) {
-				struct pgq_result res = { .ok = false,
-							  .error = e.msg };
+		submitq_batch_done(&res, b);
+	}
+	free(cv);
+	for (size_t i = 0; i < (size_t)n * (size_t)cols; i++)
+		free(vals[i]);
+	free(vals);
+	free(sql);
+}
 
-				submitq_batch_done(&res, b);
-			}
-			free(cv);
+static void submitq_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct submitq *q = arg;
+	struct ctl *ctl = q->ctl;
+
+	(void)fd;
+	(void)what;
+	while (q->head) {
+		int max = (int)ctl->cfg.submit_batch_max;
+		struct submit_item *it, *items = q->head, *last = NULL;
+		int n = 0, nitems = 0;
+
+		/* Take whole submissions up to about max jobs. */
+		for (it = q->head; it && (n < max || nitems == 0);
+		     it = it->next) {
+			last = it;
+			n += it->njobs;
+			nitems++;
 		}
-		for (size_t i = 0; i < (size_t)n * (size_t)cols; i++)
-			free(vals[i]);
-		free(vals);
-		free(sql);
+		q->head = last->next;
+		if (!q->head)
+			q->tail = NULL;
+		last->next = NULL;
+		q->queued -= nitems;
+		submitq_send(q, items);
 	}
 }
 

@@ -183,9 +183,23 @@ static int kmsg_parse_xid_tail(const char *p, const char *lim,
 	if (!digits)
 		return -1;
 	rec->code = (unsigned)code;
+	/*
+	 * The line is not NUL-terminated at lim (a /dev/kmsg record goes on
+	 * with its dictionary, a buffer with the next line), so the pid is
+	 * read digit by digit up to lim, never with strtol.  Nine digits
+	 * cannot overflow an int and exceed any pid_max.
+	 */
 	q = kmsg_memstr(p, (size_t)(lim - p), "pid=");
-	if (q && q + 4 < lim && isdigit((unsigned char)q[4]))
-		rec->pid = (int)strtol(q + 4, NULL, 10);
+	if (q && q + 4 < lim && isdigit((unsigned char)q[4])) {
+		long pid = 0;
+
+		digits = 0;
+		for (q += 4;
+		     q < lim && isdigit((unsigned char)*q) && digits < 9;
+		     q++, digits++)
+			pid = pid * 10 + (*q - '0');
+		rec->pid = (int)pid;
+	}
 	return 0;
 }
 

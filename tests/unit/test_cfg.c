@@ -310,6 +310,21 @@ static void test_set(void)
 	ok(cfg_set(table, &c, "gpu.models", "x,", &e) == -1 && c.models.n == 2,
 	   "failed list set leaves the list");
 	ok(cfg_set(table, &c, "nope.x", "1", &e) == -1, "unknown section");
+
+	/*
+	 * A value from --set or an admin RPC may hold a newline, which no
+	 * file value can and cfg_dump could not write back: refused, and
+	 * the old value stays (found by tests/fuzz/fuzz_cfg).
+	 */
+	ok(cfg_set(table, &c, "misc.motd", "line one", &e) == 0, "set motd");
+	ok(cfg_set(table, &c, "misc.motd", "line one\nline two", &e) == -1,
+	   "value with a newline refused");
+	is_str(e.msg, "misc.motd: the value contains a newline", "message");
+	is_str(c.motd, "line one", "refused newline leaves the value");
+	ok(cfg_set(table, &c, "net.port", "81\n", &e) == -1 && c.port == 80,
+	   "trailing newline refused for a number too");
+	ok(cfg_set(table, &c, "misc.motd", "tab\there", &e) == 0,
+	   "a tab is still allowed");
 	cfg_free(table, &c);
 }
 

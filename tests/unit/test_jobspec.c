@@ -703,6 +703,133 @@ static void test_cap_without_default(void)
 	   rc, (unsigned long long)s.time_limit_sec);
 }
 
+/*
+ * UTF-8: protobuf-c passes any bytes in a string field; PostgreSQL
+ * refuses invalid UTF-8 in a text column, which used to fail the whole
+ * group-committed batch the job was in.
+ */
+static void test_utf8(void)
+{
+	static const struct {
+		const char *s;
+		bool valid;
+		const char *what;
+	} cases[] = {
+		{ "", true, "empty" },
+		{ "plain ascii", true, "ASCII" },
+		{ "caf\xc3\xa9", true, "two-byte sequence" },
+		{ "\xe8\xae\xad\xe7\xbb\x83", true, "three-byte sequences" },
+		{ "\xf0\x9f\x9a\x80", true, "four-byte sequence (U+1F680)" },
+		{ "\xf4\x8f\xbf\xbf", true, "U+10FFFF" },
+		{ "\xef\xbf\xbd", true, "U+FFFD" },
+		{ "\xff", false, "byte FF" },
+		{ "\x80", false, "lone continuation byte" },
+		{ "caf\xc3", false, "truncated two-byte sequence" },
+		{ "\xe8\xae", false, "truncated three-byte sequence" },
+		{ "\xc3\x28", false, "bad continuation byte" },
+		{ "\xc0\xaf", false, "overlong '/' (C0)" },
+		{ "\xc1\xbf", false, "overlong (C1)" },
+		{ "\xe0\x80\xaf", false, "overlong three-byte '/'" },
+		{ "\xf0\x80\x80\xaf", false, "overlong four-byte '/'" },
+		{ "\xed\xa0\x80", false, "surrogate U+D800" },
+		{ "\xed\xbf\xbf", false, "surrogate U+DFFF" },
+		{ "\xf4\x90\x80\x80", false, "above U+10FFFF" },
+		{ "\xf5\x80\x80\x80", false, "lead byte F5" },
+		{ "\xf8\x88\x80\x80\x80", false, "five-byte form" },
+	};
+	struct jobspec_limits l = lim_init();
+	Colossus__JobSpec s;
+	struct err e = { "" };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok(jobspec_utf8_valid(cases[i].s, strlen(cases[i].s)) ==
+			   cases[i].valid,
+		   "utf8 %s: %s", cases[i].valid ? "valid" : "invalid",
+		   cases[i].what);
+	ok(!jobspec_utf8_valid("a\0b", 3), "NUL inside the length refused");
+	ok(jobspec_utf8_valid("\xc3\xa9xyz", 2),
+	   "only the bytes within the length count");
+	ok(!jobspec_utf8_valid("\xc3\xa9", 1),
+	   "a sequence cut by the length is refused");
+
+	spec_init(&s);
+	s.name = "\xe8\xae\xad\xe7\xbb\x83 caf\xc3\xa9 \xf0\x9f\x9a\x80";
+	ok(accepts(&s, &l), "UTF-8 job name accepted");
+	spec_init(&s);
+	s.name = "bad\xff";
+	refuses(&s, &l, "field name is not valid UTF-8",
+		"invalid UTF-8 in the job name");
+	spec_init(&s);
+	s.workdir = "/tmp/\xc0\xaf";
+	refuses(&s, &l, "field workdir is not valid UTF-8",
+		"overlong form in the working directory");
+	{
+		char *argv[] = { "/bin/echo", "ok", "\xed\xa0\x80" };
+		char *env[] = { "A=1", "B=\x80" };
+
+		spec_init(&s);
+		s.n_argv = 3;
+		s.argv = argv;
+		refuses(&s, &l, "field argv is not valid UTF-8",
+			"surrogate in the third argument");
+		spec_init(&s);
+		s.n_env = 2;
+		s.env = env;
+		refuses(&s, &l, "field env is not valid UTF-8",
+			"continuation byte in an environment value");
+	}
+	spec_init(&s);
+	s.n_argv = 0;
+	s.script = "#!/bin/sh\necho \xfe\n";
+	refuses(&s, &l, "field script is not valid UTF-8",
+		"invalid byte in the batch script");
+
+	/* Nested messages and oneofs: a whole request is walked. */
+	{
+		Colossus__Request req = COLOSSUS__REQUEST__INIT;
+		Colossus__SubmitJob sj = COLOSSUS__SUBMIT_JOB__INIT;
+
+		spec_init(&s);
+		sj.spec = &s;
+		sj.submit_key = "0123abcd";
+		req.body_case = COLOSSUS__REQUEST__BODY_SUBMIT_JOB;
+		req.submit_job = &sj;
+		ok(jobspec_check_strings(&req.base, &e) == 0,
+		   "valid request passes");
+		sj.submit_key = "key\xff";
+		ok(jobspec_check_strings(&req.base, &e) == -1 &&
+			   !strcmp(e.msg, "field submit_job.submit_key is not "
+					  "valid UTF-8"),
+		   "submit key in a oneof body: '%s'", e.msg);
+		sj.submit_key = "k";
+		s.name = "\xc3";
+		ok(jobspec_check_strings(&req.base, &e) == -1 &&
+			   !strcmp(e.msg, "field submit_job.spec.name is not "
+					  "valid UTF-8"),
+		   "nested spec name: '%s'", e.msg);
+		/* No oneof member is set: the union is not read. */
+		req.body_case = COLOSSUS__REQUEST__BODY__NOT_SET;
+		ok(jobspec_check_strings(&req.base, &e) == 0,
+		   "inactive oneof member not read");
+		ok(jobspec_check_strings(NULL, &e) == 0, "NULL message passes");
+	}
+	{
+		Colossus__NodeInventory inv = COLOSSUS__NODE_INVENTORY__INIT;
+		Colossus__GpuInfo g0 = COLOSSUS__GPU_INFO__INIT;
+		Colossus__GpuInfo g1 = COLOSSUS__GPU_INFO__INIT;
+		Colossus__GpuInfo *gpus[] = { &g0, &g1 };
+
+		g0.model = "H100";
+		g1.model = "H\xe2\x82";
+		inv.n_gpus = 2;
+		inv.gpus = gpus;
+		ok(jobspec_check_strings(&inv.base, &e) == -1 &&
+			   !strcmp(e.msg,
+				   "field gpus.model is not valid UTF-8"),
+		   "repeated nested message: '%s'", e.msg);
+	}
+}
+
 int main(void)
 {
 	test_defaults();
@@ -714,5 +841,6 @@ int main(void)
 	test_more_than_a_node();
 	test_time_and_misc();
 	test_cap_without_default();
+	test_utf8();
 	return done_testing();
 }

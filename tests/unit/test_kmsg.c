@@ -160,6 +160,29 @@ static void test_parse(void)
 	is_int(kmsg_parse(buf, strlen(buf) - 1, &r), KMSG_XID,
 	       "one digit within the length");
 	is_int(r.code, 7, "only the digits within the length count");
+
+	/*
+	 * "pid=" at the very end of the length, with digits beyond it: the
+	 * pid is read only up to the length (strtol used to run on).  The
+	 * copy has no NUL, so a sanitizer build catches any overread.
+	 */
+	snprintf(buf, sizeof(buf), "NVRM: Xid (PCI:0000:18:00): 79, pid=12345");
+	is_int(kmsg_parse(buf, strlen(buf) - 3, &r), KMSG_XID,
+	       "pid cut by the length");
+	is_int(r.pid, 12, "pid digits only within the length");
+	{
+		size_t n = strlen(buf);
+		char *exact = malloc(n);
+
+		memcpy(exact, buf, n);
+		is_int(kmsg_parse(exact, n, &r), KMSG_XID,
+		       "unterminated line ending in the pid");
+		is_int(r.pid, 12345, "pid at the end of an unterminated line");
+		free(exact);
+	}
+	is_int(parse("NVRM: Xid (PCI:0000:18:00): 79, pid=99999999999999", &r),
+	       KMSG_XID, "absurd pid");
+	ok(r.pid >= 0, "absurd pid does not overflow: %d", r.pid);
 }
 
 struct collect {
