@@ -53,6 +53,9 @@ struct ctl {
 	struct event_base *base;
 	struct ctl_config cfg;
 	char *config_path;
+	/* --set KEY=VALUE (argv strings), reapplied on every reload. */
+	char **overrides;
+	int noverrides;
 	char id[64];
 	SSL_CTX *tls;		  /* swapped on reload; never modified    */
 	struct pgq *db;
@@ -110,5 +113,20 @@ void ctl_event(struct ctl *ctl, const char *kind, const char *severity,
 	       const char *reason);
 /* Wall clock seconds / monotonic milliseconds, for brevity. */
 int64_t ctl_now_ms(void);
+/*
+ * Apply the command line's --set overrides (ctl->overrides) to cfg.
+ * Returns 0, or -1 with e set ("--set KEY: why"); cfg may then hold some
+ * of them.
+ */
+int ctl_apply_overrides(const struct ctl *ctl, struct ctl_config *cfg,
+			struct err *e) MUSTCHECK;
+/*
+ * Read the configuration again for a reload: the file, then the --set
+ * overrides, so a reload never drops what the command line set (they
+ * may also supply keys the file lacks).  Returns 0, or -1 with e set;
+ * cfg is to be freed with ctl_config_free either way.
+ */
+int ctl_config_reread(const struct ctl *ctl, struct ctl_config *cfg,
+		      struct err *e) MUSTCHECK;
 
 #endif

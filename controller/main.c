@@ -164,7 +164,7 @@ static void ctl_reload(struct ctl *ctl)
 	unsigned mask;
 	struct err e;
 
-	if (ctl_config_load(&fresh, ctl->config_path, &e) < 0) {
+	if (ctl_config_reread(ctl, &fresh, &e) < 0) {
 		log_err("reload: %s; keeping the running configuration", e.msg);
 		ctl_config_free(&fresh);
 		return;
@@ -339,26 +339,13 @@ static int ctl_parse_args(struct ctl *ctl, int argc, char **argv,
 			return -1;
 		}
 	}
-	for (int i = 0; i < nsets; i++) {
-		char *eq = strchr(sets[i], '=');
-
-		if (!eq) {
-			fprintf(stderr, "colossus-controller: --set needs "
-					"KEY=VALUE, got '%s'\n",
-				sets[i]);
-			free(sets);
-			return -1;
-		}
-		*eq = '\0';
-		if (cfg_set(ctl_config_table, &ctl->cfg, sets[i], eq + 1, &e) <
-		    0) {
-			fprintf(stderr, "colossus-controller: --set %s: %s\n",
-				sets[i], e.msg);
-			free(sets);
-			return -1;
-		}
+	/* Kept (ctl_free frees them): SIGHUP reapplies them. */
+	ctl->overrides = sets;
+	ctl->noverrides = nsets;
+	if (ctl_apply_overrides(ctl, &ctl->cfg, &e) < 0) {
+		fprintf(stderr, "colossus-controller: %s\n", e.msg);
+		return -1;
 	}
-	free(sets);
 	if (!*dump && cfg_check_required(ctl_config_table, &ctl->cfg, &e) < 0) {
 		fprintf(stderr, "colossus-controller: %s\n", e.msg);
 		return -1;
@@ -410,6 +397,7 @@ static void ctl_free(struct ctl *ctl)
 		event_base_free(ctl->base);
 	ctl_config_free(&ctl->cfg);
 	free(ctl->config_path);
+	free(ctl->overrides);
 }
 
 int main(int argc, char **argv)
