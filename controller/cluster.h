@@ -155,6 +155,7 @@ struct node {
 	struct peer *peer;
 	int64_t lease_expires_ms; /* monotonic */
 	int64_t lost_mono_ms;	  /* when it went from up to down, or 0 */
+	int64_t up_since_mono_ms; /* when it last came up                  */
 	int64_t last_heartbeat_ms;
 	int64_t last_heartbeat_wall;
 	char boot_id[64];

@@ -83,7 +83,7 @@ static bool drain_breaker_allows(struct ctl *ctl, bool rack)
 			 "automated drains stopped: %d nodes and %d racks "
 			 "drained in the last %llu s (limits %d nodes, %lld "
 			 "racks); an admin must look, then run colossus "
-			 "health breaker reset",
+			 "breaker reset",
 			 nodes, racks,
 			 (unsigned long long)ctl->cfg.breaker_window_sec,
 			 max_nodes, (long long)ctl->cfg.breaker_racks);
@@ -313,12 +313,19 @@ bool drain_degrade_rack(struct ctl *ctl, struct rack *r, const char *reason)
 static void drain_return(struct ctl *ctl, struct node *n, const char *actor,
 			 const char *why)
 {
+	/*
+	 * Only a return from a fault starts the window in which failing
+	 * again flags the node for replacement; an admin's maintenance
+	 * drain says nothing about the hardware.
+	 */
+	if (n->health != HEALTH_OK ||
+	    !strcmp(n->drained_by, DRAIN_ACTOR_HEALTH))
+		n->returned_at = util_now_wall_s();
 	n->admin_state = ADMIN_NONE;
 	n->health = HEALTH_OK;
 	n->drained_by[0] = '\0';
 	n->drain_boot_id[0] = '\0';
 	n->flags &= ~(unsigned)NODE_FLAG_VALIDATING;
-	n->returned_at = util_now_wall_s();
 	node_set_reason(n, NULL);
 	node_recount(n);
 	log_info("node=%s back in service (%s)", n->name, why);

@@ -184,9 +184,19 @@ void gang_requeue(struct ctl *ctl, struct job *job, const char *reason,
 	}
 	job->restarts++;
 	gang_detach(ctl, job, reason);
-	backoff = ctl->cfg.requeue_backoff_sec * 1000;
-	for (uint32_t i = 1; i < job->restarts && backoff < 300000; i++)
-		backoff *= 2;
+	/*
+	 * The first restart is immediate: one fault, with the culprit
+	 * excluded, should cost the job nothing more (issue 5: replacement
+	 * launch orders within a second of a fatal XID).  A job that keeps
+	 * failing backs off from the second restart, doubling each time.
+	 */
+	backoff = 0;
+	if (job->restarts >= 2) {
+		backoff = ctl->cfg.requeue_backoff_sec * 1000;
+		for (uint32_t i = 2; i < job->restarts && backoff < 300000;
+		     i++)
+			backoff *= 2;
+	}
 	job->eligible_mono_ms = util_now_mono_ms() + backoff;
 	snprintf(why, sizeof(why), "requeued (attempt %u): %s",
 		 job->restarts + 1, reason);

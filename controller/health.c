@@ -24,6 +24,7 @@
 #include "controller/drain.h"
 #include "controller/gang.h"
 #include "controller/health.h"
+#include "controller/metrics.h"
 #include "controller/job.h"
 #include "controller/node.h"
 #include "controller/policy.h"
@@ -433,6 +434,12 @@ static void health_event(struct ctl *ctl, struct node *n,
 			ctl_event(ctl, "gpu_backend", "warning", n->name, 0,
 				  n->id, n->rack->id,
 				  ev->detail ? ev->detail : "");
+		/* From the site probe: it failed (once per failure
+		 * episode: the site's monitoring of the node went blind),
+		 * or it reported something to record. */
+		if (ev->kind && !strcmp(ev->kind, "probe"))
+			ctl_event(ctl, "probe", "warning", n->name, 0, n->id,
+				  n->rack->id, ev->detail ? ev->detail : "");
 		return;
 	}
 	if (sig == SIG_HANG) {
@@ -447,8 +454,11 @@ static void health_event(struct ctl *ctl, struct node *n,
 			 ev->detail ? ev->detail : "");
 		ctl_event(ctl, "job_hang", "error", n->name, ev->job_id, n->id,
 			  n->rack->id, why);
+		/* Only a node of that incarnation may say it hangs: an
+		 * agent speaks for its own node (DESIGN invariant 6). */
 		if ((actions & ACT_REQUEUE) && job && job->alloc &&
-		    job->epoch == ev->epoch && job->state == JOB_RUNNING)
+		    job->epoch == ev->epoch && job->state == JOB_RUNNING &&
+		    alloc_part_index(job->alloc, n) >= 0)
 			gang_requeue(ctl, job, why, NULL);
 		return;
 	}
@@ -489,6 +499,12 @@ static void health_event(struct ctl *ctl, struct node *n,
 		return;
 	}
 	new_incident = now >= hs->incident_until_ms;
+	/* An incident that drained the node is over once the node is back
+	 * in service (validated after a reboot, or resumed): a fault after
+	 * that is a new one, however soon. */
+	if (!new_incident && (hs->incident_actions & ACT_DRAIN) &&
+	    n->admin_state == ADMIN_NONE)
+		new_incident = true;
 	hs->incident_until_ms = now + (int64_t)ctl->cfg.burst_window_sec * 1000;
 	if (!new_incident &&
 	    policy_severity(actions) <= policy_severity(hs->incident_actions)) {
@@ -874,8 +890,15 @@ void health_node_report(struct ctl *ctl, struct node *n,
 	if (!ctl->health)
 		return;
 	hs = health_of(ctl, n);
-	for (size_t i = 0; i < m->n_events; i++)
-		health_event(ctl, n, m->events[i]);
+	for (size_t i = 0; i < m->n_events; i++) {
+		const Colossus__HealthEvent *ev = m->events[i];
+
+		metrics_health_event(ctl, ev->kind,
+				     ev->kind && !strcmp(ev->kind, "xid")
+					     ? (int)ev->code
+					     : 0);
+		health_event(ctl, n, ev);
+	}
 	if (m->n_gpus) {
 		hs->ngpus = (int)(m->n_gpus < HS_GPUS ? m->n_gpus : HS_GPUS);
 		for (int i = 0; i < hs->ngpus; i++) {
@@ -892,6 +915,10 @@ void health_node_report(struct ctl *ctl, struct node *n,
 	}
 	if (m->n_nics)
 		health_samples_nics(ctl, n, m, now, &any_bad);
+	/* The site probe's view of the node's own rack (its CDU): an agent
+	 * speaks for its own rack only, whatever name it sends. */
+	if (m->rack)
+		health_rack_readings(ctl, n->rack, m->rack);
 	if (m->sample) {
 		health_keep_sample(ctl, n, m);
 		/* Hysteresis: a degraded node clears only after several

@@ -128,6 +128,7 @@ void node_mark_up(struct ctl *ctl, struct node *n)
 	if (was == NODE_UP)
 		return;
 	n->state = NODE_UP;
+	n->up_since_mono_ms = util_now_mono_ms();
 	node_recount(n);
 	log_info("node=%s state=up from=%s", n->name, node_state_name(was));
 	if (was == NODE_DOWN)
@@ -141,8 +142,18 @@ void node_mark_down(struct ctl *ctl, struct node *n, const char *reason)
 {
 	if (n->state == NODE_DOWN)
 		return;
-	/* Only a node that was working can be "lost" (rack correlation). */
-	n->lost_mono_ms = n->state == NODE_UP ? util_now_mono_ms() : 0;
+	/*
+	 * Only a node that was working, for a full lease at least, can be
+	 * "lost" for rack correlation: agents that register and drop
+	 * together while the controller is swamped (a connect storm) say
+	 * nothing about the rack's power or switch.
+	 */
+	n->lost_mono_ms =
+		n->state == NODE_UP &&
+				util_now_mono_ms() - n->up_since_mono_ms >=
+					(int64_t)ctl->cfg.lease_sec * 1000
+			? util_now_mono_ms()
+			: 0;
 	n->state = NODE_DOWN;
 	node_recount(n);
 	log_warn("node=%s state=down reason=\"%s\"", n->name, reason);

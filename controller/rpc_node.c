@@ -17,6 +17,8 @@
 #include "controller/ctl.h"
 #include "controller/drain.h"
 #include "controller/gang.h"
+#include "controller/jobspec.h"
+#include "controller/metrics.h"
 #include "controller/node.h"
 #include "controller/peer.h"
 #include "controller/rpc.h"
@@ -51,8 +53,15 @@ static void rpc_node_take_inventory(struct node *n, struct peer *p,
 static bool rpc_node_inventory_valid(const Colossus__NodeInventory *inv,
 				     char *why, size_t len)
 {
+	struct err e;
+
 	if (!inv)
 		return true;
+	/* Inventory strings go to text columns and logs: UTF-8 only. */
+	if (jobspec_check_strings(&inv->base, &e) < 0) {
+		snprintf(why, len, "inventory %s", e.msg);
+		return false;
+	}
 	if (inv->n_gpus > NODE_MAX_GPUS) {
 		snprintf(why, len, "inventory lists %zu GPUs (at most %d)",
 			 inv->n_gpus, NODE_MAX_GPUS);
@@ -76,6 +85,54 @@ static bool rpc_node_inventory_valid(const Colossus__NodeInventory *inv,
 		return false;
 	}
 	return true;
+}
+
+#define RPC_NODE_GPUS_MISSING "agent sees "
+
+/*
+ * An agent that sees fewer GPUs than the topology gives its node (one
+ * fell off the bus, a driver problem, NVML broken) must not be offered
+ * the missing ones: its launches would fail and requeue gang after gang.
+ * The node is unhealthy until an agent registers with all of them again
+ * (level-triggered, so a controller restart or a repaired node needs no
+ * admin).  Only this check marks a node failed with this reason prefix.
+ */
+static void rpc_node_check_gpus(struct ctl *ctl, struct node *n)
+{
+	char why[160];
+
+	if (n->agent_gpus < n->gpus) {
+		if (n->health == HEALTH_FAILED)
+			return;
+		snprintf(why, sizeof(why),
+			 RPC_NODE_GPUS_MISSING "%u of the %u GPUs of the "
+					       "topology",
+			 n->agent_gpus, n->gpus);
+		n->health = HEALTH_FAILED;
+		snprintf(n->agent_problem, sizeof(n->agent_problem), "%s", why);
+		if (n->admin_state == ADMIN_NONE)
+			node_set_reason(n, why);
+		node_recount(n);
+		log_warn("node=%s health=failed reason=\"%s\"", n->name, why);
+		ctl_event(ctl, "node_gpus_missing", "error", "controller", 0,
+			  n->id, n->rack->id, why);
+		node_persist(ctl, n);
+	} else if (n->health == HEALTH_FAILED &&
+		   (n->agent_problem[0] ||
+		    (n->reason && !strncmp(n->reason, RPC_NODE_GPUS_MISSING,
+					   strlen(RPC_NODE_GPUS_MISSING))))) {
+		snprintf(why, sizeof(why), "agent sees all %u GPUs again",
+			 n->agent_gpus);
+		n->health = HEALTH_OK;
+		n->agent_problem[0] = '\0';
+		if (n->admin_state == ADMIN_NONE)
+			node_set_reason(n, NULL);
+		node_recount(n);
+		log_info("node=%s health=ok (%s)", n->name, why);
+		ctl_event(ctl, "node_healthy", "info", "controller", 0, n->id,
+			  n->rack->id, why);
+		node_persist(ctl, n);
+	}
 }
 
 void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
@@ -145,7 +202,11 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
 	node_mark_up(ctl, n);
 	if (m->inventory)
 		node_persist_inventory(ctl, n, m->inventory);
-	drain_node_registered(ctl, n, old_boot);
+	if (m->inventory)
+		rpc_node_check_gpus(ctl, n);
+	/* A node short of GPUs is not returned to service by validation. */
+	if (n->agent_gpus >= n->gpus || !m->inventory)
+		drain_node_registered(ctl, n, old_boot);
 	log_info("node=%s registered from %s: %zu GPUs, %zu workloads, %zu "
 		 "fenced",
 		 n->name, p->addr, m->inventory ? m->inventory->n_gpus : 0,
@@ -158,6 +219,7 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
 	reply.n_fence = nfence;
 	reply.fence = fence;
 	reply.controller_id = ctl->id;
+	reply.topology_gpus = n->gpus;
 	resp.body_case = COLOSSUS__RESPONSE__BODY_REGISTER_NODE;
 	resp.register_node = &reply;
 	rpc_respond(r, &resp);
@@ -179,6 +241,8 @@ void rpc_node_heartbeat(struct rpc_req *r, const Colossus__Request *msg)
 		return;
 	}
 	ctl->stats.heartbeats++;
+	if (m->sent_ms > 0)
+		metrics_heartbeat_lag(ctl, util_now_wall_ms() - m->sent_ms);
 	if (!ctl->active) {
 		/*
 		 * The database is away (rpc.c lets only heartbeats through):

@@ -76,7 +76,8 @@ const struct cfg_opt ctl_config_table[] = {
 	  0, "let jobs run as root (a user certificate named root)" },
 	{ "jobs", "requeue_backoff", CFG_DURATION, O(requeue_backoff_sec),
 	  "1s", R, 0, 3600,
-	  "wait before a requeued job may start again (doubles per restart)" },
+	  "wait before a job requeued a second time may start again (the "
+	  "first restart is immediate; doubles per further restart)" },
 	{ "scheduler", "interval", CFG_DURATION, O(sched_interval_sec), "1s",
 	  R, 1, 60, "a scheduling pass runs at least this often" },
 	{ "scheduler", "submit_batch_max", CFG_INT, O(submit_batch_max),

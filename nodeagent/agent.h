@@ -26,6 +26,11 @@
 struct hmap;
 struct control;
 struct nicwatch;
+struct health;
+struct health_exec;
+struct validate;
+struct probe;
+struct progress;
 
 enum wl_state {
 	WL_PREPARED = 1, /* ready; waiting for StartJob */
@@ -89,6 +94,11 @@ struct workload {
 	uint32_t node_rank; /* this node's place in the gang     */
 	uint32_t num_nodes;
 	uint32_t master_port; /* picked at prepare (node-rank 0)   */
+	/* Hang detection (progress.c): 0 = off. */
+	uint32_t progress_timeout_sec;
+	bool progress_loaded; /* the limit is known (after a restart: read
+			       * from launch.pb) */
+	bool hang_reported;   /* once per incarnation */
 };
 
 struct agent {
@@ -110,6 +120,9 @@ struct agent {
 	/* The controller's lease (from registration; 0 before): reconnect
 	 * attempts stay well inside it.  */
 	uint32_t lease_ms;
+	/* GPUs the controller's topology gives this node (0: not told);
+	 * the return-to-service self-check wants at least that many. */
+	uint32_t topology_gpus;
 	uint64_t hb_seq;
 	char local_addr[64]; /* our side of the controller connection */
 	/* Workloads (workload.c). */
@@ -124,6 +137,20 @@ struct agent {
 	struct event *gpu_ev;
 	struct cgroup_env cg;
 	struct nicwatch *nicwatch; /* NIC link state (nicwatch.c) */
+	/* Health (health.c, health_exec.c, validate.c, probe.c,
+	 * progress.c). */
+	struct health *health;
+	struct health_exec *execs; /* site commands running */
+	struct validate *validate;
+	struct probe *probe;
+	struct progress *progress;
+	/*
+	 * The LaunchJob handler: NULL = launch_prepare.  The real agent
+	 * routes it through progress.c (which adds the progress file);
+	 * the simulator, which links link.c without it, leaves it NULL.
+	 */
+	void (*prepare_fn)(struct agent *ag, struct rpcconn *c,
+			   const Colossus__Request *req);
 	/* Signals and control socket. */
 	struct event *sig_chld, *sig_term, *sig_int, *sig_hup;
 	struct control *control;

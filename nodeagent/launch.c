@@ -26,6 +26,7 @@
 
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "nodeagent/health_exec.h"
 #include "nodeagent/launch.h"
 #include "nodeagent/link.h"
 #include "nodeagent/proctree.h"
@@ -652,6 +653,9 @@ void launch_reap(struct agent *ag)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* A site command (probe, validation) keeps its exit status. */
+		if (health_exec_reaped(ag, pid, status))
+			continue;
 		for (struct workload *w = ag->workloads; w; w = w->next) {
 			if (w->shepherd != pid)
 				continue;

@@ -19,8 +19,10 @@
 #include "common/log.h"
 #include "common/tlsctx.h"
 #include "common/xalloc.h"
+#include "nodeagent/health.h"
 #include "nodeagent/launch.h"
 #include "nodeagent/link.h"
+#include "nodeagent/validate.h"
 #include "nodeagent/workload.h"
 
 #define LINK_BACKOFF_MIN_MS 200
@@ -206,7 +208,10 @@ static void link_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
 
 static void link_read_boot_id(struct agent *ag)
 {
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	FILE *f = fopen(ag->cfg.boot_id_file && *ag->cfg.boot_id_file
+				? ag->cfg.boot_id_file
+				: "/proc/sys/kernel/random/boot_id",
+			"re");
 
 	ag->boot_id[0] = '\0';
 	if (!f)
@@ -230,10 +235,12 @@ static void link_register_reply_cb(struct rpcconn *c,
 
 		log_warn("registration refused by %s: %s",
 			 ag->cfg.controllers.items[ag->ctl_index], msg);
-		if (resp &&
-		    (resp->status == COLOSSUS__STATUS__STATUS_NOT_ACTIVE ||
-		     resp->status == COLOSSUS__STATUS__STATUS_UNAVAILABLE))
-			link_next_controller(ag);
+		/*
+		 * No link_next_controller() here: link_on_close() moves on
+		 * to the next controller for any unregistered connection;
+		 * doing it twice sent an agent of a pair back to the standby
+		 * for ever (bench/failover.sh).
+		 */
 		rpcconn_close(c, "registration refused");
 		return;
 	}
@@ -241,6 +248,7 @@ static void link_register_reply_cb(struct rpcconn *c,
 	ag->registered = true;
 	ag->backoff_ms = 0;
 	ag->lease_ms = r ? r->lease_ms : 0;
+	ag->topology_gpus = r ? r->topology_gpus : 0;
 	ag->hb_interval_ms =
 		r && r->heartbeat_interval_ms ? r->heartbeat_interval_ms : 3000;
 	log_info("registered with controller %s (%s); heartbeat every %u ms",
@@ -272,6 +280,8 @@ static void link_register_reply_cb(struct rpcconn *c,
 		next = w->next;
 		link_report_exits(ag, w);
 	}
+	/* Health events that waited, and a first full sample. */
+	health_registered(ag, r ? r->health_sample_interval_ms : 0);
 }
 
 static void link_fill_inventory(struct agent *ag, Colossus__NodeInventory *inv,
@@ -351,13 +361,19 @@ static void link_on_request(struct rpcconn *c, const Colossus__Request *req,
 
 	switch (req->body_case) {
 	case COLOSSUS__REQUEST__BODY_LAUNCH_JOB:
-		launch_prepare(ag, c, req);
+		if (ag->prepare_fn)
+			ag->prepare_fn(ag, c, req);
+		else
+			launch_prepare(ag, c, req);
 		break;
 	case COLOSSUS__REQUEST__BODY_START_JOB:
 		launch_start(ag, c, req);
 		break;
 	case COLOSSUS__REQUEST__BODY_KILL_JOB:
 		launch_kill_request(ag, c, req);
+		break;
+	case COLOSSUS__REQUEST__BODY_RUN_VALIDATION:
+		validate_request(ag, c, req);
 		break;
 	default:
 		if (req->id)

@@ -2,8 +2,9 @@
  * colossus-nodeagent: start-up order.
  *
  *   "--shepherd DIR" -> the shepherd (a different program in one binary)
- *   config -> logging -> TLS -> GPU backend -> NICs -> cgroups -> state directory
- *   (re-adopting workloads) -> control socket -> controller link -> loop.
+ *   config -> logging -> TLS -> GPU backend -> NICs -> health reporting ->
+ *   cgroups -> state directory (re-adopting workloads) -> hang detection
+ *   and the site probe -> control socket -> controller link -> loop.
  */
 #include "config.h"
 
@@ -20,10 +21,16 @@
 #include "common/xalloc.h"
 #include "nodeagent/agent.h"
 #include "nodeagent/control.h"
+#include "nodeagent/health.h"
+#include "nodeagent/health_exec.h"
 #include "nodeagent/launch.h"
 #include "nodeagent/link.h"
+#include "nodeagent/metrics_node.h"
 #include "nodeagent/nicwatch.h"
+#include "nodeagent/probe.h"
+#include "nodeagent/progress.h"
 #include "nodeagent/shepherd.h"
+#include "nodeagent/validate.h"
 #include "nodeagent/workload.h"
 
 static void usage(FILE *out)
@@ -46,17 +53,53 @@ static void usage(FILE *out)
 		SYSCONFDIR);
 }
 
+static void agent_reload_warn(const char *key)
+{
+	log_warn("reload: %s changed; it takes effect at the next restart",
+		 key);
+}
+
+/*
+ * SIGHUP: reread the file and apply what is safe to change while jobs
+ * run (the keys marked reloadable: logging, prepare expiry, kill
+ * timeout); everything else keeps its running value, with a warning.
+ */
+static void agent_reload(struct agent *ag)
+{
+	struct agent_config fresh;
+	unsigned mask;
+	struct err e;
+
+	if (agent_config_load(&fresh, ag->config_path, &e) < 0 ||
+	    log_debug_parse(fresh.debug, &mask, &e) < 0) {
+		log_err("reload: %s; keeping the running configuration", e.msg);
+		agent_config_free(&fresh);
+		return;
+	}
+	cfg_keep_nonreloadable(agent_config_table, &ag->cfg, &fresh,
+			       agent_reload_warn);
+	ag->cfg.log_level = fresh.log_level;
+	ag->cfg.prepare_expiry_sec = fresh.prepare_expiry_sec;
+	ag->cfg.kill_timeout_sec = fresh.kill_timeout_sec;
+	log_set_level(ag->cfg.log_level);
+	log_set_debug(mask);
+	agent_config_free(&fresh);
+	log_info("configuration reloaded from %s", ag->config_path);
+}
+
 static void agent_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct agent *ag = arg;
 
 	(void)what;
 	if (sig == SIGCHLD) {
+		/* Site commands first: launch_reap takes any child it sees. */
+		health_exec_reap(ag);
 		launch_reap(ag);
 		return;
 	}
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: nothing to reload yet");
+		agent_reload(ag);
 		return;
 	}
 	/*
@@ -75,18 +118,9 @@ static void agent_signal_cb(evutil_socket_t sig, short what, void *arg)
 
 static void agent_gpu_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct agent *ag = arg;
-	struct gpu_event evs[32];
-	size_t n;
-
 	(void)fd;
 	(void)what;
-	/* Health reporting consumes these (issue 5); log them for now. */
-	while ((n = gpu_backend_drain_events(ag->gpu, evs, 32)) > 0)
-		for (size_t i = 0; i < n; i++)
-			log_warn("gpu=%d event kind=%d code=%u source=%d %s",
-				 evs[i].gpu_index, (int)evs[i].kind,
-				 evs[i].code, (int)evs[i].source, evs[i].text);
+	health_gpu_wake(arg);
 }
 
 static int agent_parse_args(struct agent *ag, int argc, char **argv, bool *dump)
@@ -177,7 +211,12 @@ out:
 static void agent_free(struct agent *ag)
 {
 	control_destroy(ag->control);
+	probe_stop(ag);
+	progress_stop(ag);
+	validate_stop(ag);
+	health_exec_stop_all(ag);
 	workload_table_fini(ag);
+	health_stop(ag);
 	nicwatch_stop(ag);
 	if (ag->gpu_ev)
 		event_free(ag->gpu_ev);
@@ -227,6 +266,7 @@ static void agent_identity(struct agent *ag)
 int main(int argc, char **argv)
 {
 	struct agent ag;
+	struct metrics_node *metrics = NULL;
 	struct gpu_backend_cfg gc;
 	struct tlsctx_cfg tc;
 	bool dump = false;
@@ -306,6 +346,8 @@ int main(int argc, char **argv)
 
 	if (nicwatch_start(&ag, &e) < 0)
 		fatal("[nic] interfaces: %s", e.msg);
+	if (health_start(&ag, &e) < 0)
+		fatal("health: %s", e.msg);
 
 	cgroup_env_init(&ag.cg, ag.cfg.cgroup_root, ag.cfg.cgroup_parent);
 	if (!ag.cg.usable)
@@ -325,6 +367,9 @@ int main(int argc, char **argv)
 	event_add(ag.sig_int, NULL);
 	event_add(ag.sig_hup, NULL);
 	workload_readopt(&ag);
+	if (progress_start(&ag, &e) < 0)
+		fatal("%s", e.msg);
+	probe_start(&ag);
 
 	if (ag.cfg.control_socket && *ag.cfg.control_socket) {
 		ag.control = control_create(&ag, ag.cfg.control_socket, &e);
@@ -334,9 +379,15 @@ int main(int argc, char **argv)
 	log_info("colossus-nodeagent %s starting for node %s; controllers: "
 		 "%zu configured",
 		 PACKAGE_VERSION, ag.node, ag.cfg.controllers.n);
+	if (ag.cfg.metrics_listen && *ag.cfg.metrics_listen) {
+		metrics = metrics_node_start(&ag, &e);
+		if (!metrics)
+			fatal("%s", e.msg);
+	}
 	link_start(&ag);
 	event_base_dispatch(ag.base);
 	log_info("colossus-nodeagent stopped");
+	metrics_node_stop(metrics);
 	agent_free(&ag);
 	return 0;
 }

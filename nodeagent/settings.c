@@ -30,6 +30,13 @@ const struct cfg_opt agent_config_table[] = {
 	  "debug subsystems: rpc,tls,launch,health or all" },
 	{ "agent", "syslog", CFG_BOOL, O(syslog), "false", 0, 0, 0,
 	  "log to syslog instead of stderr" },
+	{ "agent", "boot_id_file", CFG_STR, O(boot_id_file),
+	  "/proc/sys/kernel/random/boot_id", 0, 0, 0,
+	  "where this boot's id is read (a new id tells the controller the "
+	  "node rebooted; tests point it at a file)" },
+	{ "agent", "metrics_listen", CFG_STR, O(metrics_listen), "", 0, 0, 0,
+	  "numeric host:port serving this node's Prometheus /metrics (plain "
+	  "HTTP, read-only); empty = off" },
 	{ "tls", "ca_file", CFG_STR, O(ca_file), "", CFG_REQUIRED, 0, 0,
 	  "CA certificate" },
 	{ "tls", "cert_file", CFG_STR, O(cert_file), "", CFG_REQUIRED, 0, 0,
@@ -65,6 +72,21 @@ const struct cfg_opt agent_config_table[] = {
 	  5, 3600,
 	  "after SIGKILL, processes still present this long make the fence "
 	  "fail (the node needs attention)" },
+	{ "health", "validation_command", CFG_STR, O(validation_command), "", 0,
+	  0, 0,
+	  "return-to-service check, run with /bin/sh -c (exit 0 = pass); "
+	  "empty = the agent's own GPU self-check" },
+	{ "health", "expected_gpus", CFG_INT, O(expected_gpus), "0", 0, 0, 16,
+	  "the self-check fails when fewer GPUs are visible; 0 = no check" },
+	{ "health", "probe_command", CFG_STR, O(probe_command), "", 0, 0, 0,
+	  "site probe run with /bin/sh -c every probe_interval; its stdout "
+	  "must be one JSON object (docs/agent.md); empty = off" },
+	{ "health", "probe_interval", CFG_DURATION, O(probe_interval_sec),
+	  "60s", 0, 1, 86400, "how often the probe runs" },
+	{ "health", "probe_timeout", CFG_DURATION, O(probe_timeout_sec), "30s",
+	  0, 1, 3600, "a probe still running after this is killed" },
+	{ "health", "probe_max_kib", CFG_INT, O(probe_max_kib), "64", 0, 1,
+	  1024, "largest probe output accepted, in KiB" },
 	CFG_END,
 };
 

@@ -19,6 +19,8 @@ struct agent_config {
 	int log_level;
 	char *debug;
 	bool syslog;
+	char *boot_id_file;
+	char *metrics_listen; /* host:port of /metrics; "" = off     */
 	/* [tls] */
 	char *ca_file;
 	char *cert_file;
@@ -39,6 +41,13 @@ struct agent_config {
 	bool allow_root; /* agent-side consent to run jobs as root */
 	uint64_t prepare_expiry_sec;
 	uint64_t kill_timeout_sec;
+	/* [health] */
+	char *validation_command; /* "" = built-in GPU self-check */
+	int64_t expected_gpus;
+	char *probe_command; /* "" = no probe */
+	uint64_t probe_interval_sec;
+	uint64_t probe_timeout_sec;
+	int64_t probe_max_kib;
 };
 
 extern const struct cfg_opt agent_config_table[];

@@ -7,7 +7,7 @@
 # symbols only) works too.  A missing library, a library without NVML's
 # symbols and nvmlInit failing with LIB_RM_VERSION_MISMATCH each leave a
 # node that registers with no GPUs, never a crash, and a log line that
-# names the problem; such a node refuses GPU work.  Protects DESIGN
+# names the problem; the controller fails such a node and offers it no GPU work.  Protects DESIGN
 # invariant 5 (nothing unhealthy gets new work: a node whose GPUs cannot
 # be seen does not run GPU jobs) and the agent's GPU contract (issue 4).
 . "$top_srcdir/tests/lib/cluster.sh"
@@ -41,7 +41,7 @@ state_is() { cli nobody job show "$1" --json | grep -Eq "\"state\": *\"$2\""; }
 # ---- a current driver: 8 GPUs, one with a custom UUID, an XID later ------
 nvml_agent n00001 "$STUB" 'gpus 8
 set 3 uuid GPU-c0105505-0107-4000-8000-000000000003
-event 2 xid 79 after_ms 1500'
+event 2 xid 13 after_ms 1500'
 ok $? "agent n00001 with the NVML stub registered"
 wait_for 20 node_is n00001 up
 ok $? "n00001 is up"
@@ -53,9 +53,9 @@ is "$(echo "$rows" | sed -n 4p | cut -d'|' -f1,2)" "3|GPU-c0105505-0107-4000-800
 is "$(echo "$rows" | cut -d'|' -f3 | sort -u)" "H100" "every GPU is an H100"
 like "$(log_of n00001)" "GPU backend nvml: 8 GPUs \(driver 550\.54\.15\)" "the agent logs the backend, count and driver"
 like "$(cli nobody nodes --json | tr -d '\n ' | sed -n 's/.*\("name":"n00001"[^}]*\).*/\1/p')" '"gpus":8' "colossus nodes shows 8 GPUs on n00001"
-xid() { grep -q "gpu=2 event kind=.* code=79" "$T/agents/n00001/agent.log"; }
+xid() { grep -q "gpu=2 event kind=.* code=13" "$T/agents/n00001/agent.log"; }
 wait_for 20 xid
-ok $? "the stub's XID 79 on GPU 2 reached the agent through NVML's event API"
+ok $? "the stub's XID 13 on GPU 2 reached the agent through NVML's event API"
 
 id=$(cli nobody submit --quiet -G 2 --rank-per-gpu -x 'n[00002-00005]' -D "$T/out" -- \
 	/bin/sh -c 'echo "$CUDA_VISIBLE_DEVICES"')
@@ -97,12 +97,19 @@ for n in n00003 n00004; do
 	ok $? "its agent is still running"
 done
 
-# A node without visible GPUs refuses GPU work (the topology says 8).
+# A node that sees fewer GPUs than the topology says (8) is failed by
+# the controller and never offered GPU work; the agent would refuse it.
+health_is() { cli nobody nodes --json | tr -d '\n ' | grep -q "\"name\":\"$1\"[^}]*\"health\":\"$2\""; }
+wait_for 20 health_is n00003 failed
+ok $? "n00003 (0 of 8 GPUs visible) is failed"
 id2=$(cli nobody submit --quiet -G 1 -x 'n[00001-00002,00004-00005]' -D "$T/out" -- /bin/true)
-refused() { grep -q "job $id2: GPU [0-9]* requested but this node has 0" "$T/agents/n00003/agent.log"; }
-wait_for 30 refused
-ok $? "n00003 refuses a GPU job: it has no GPUs to give"
+why_has() { cli nobody job why "$id2" 2>&1 | grep -q .; }
+wait_for 20 why_has
+is "$(cli nobody job show "$id2" --json | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p' | head -n 1)" pending \
+	"a GPU job that may only use n00003 waits"
 cli nobody cancel "$id2" >/dev/null 2>&1
+! grep -q "job $id2" "$T/agents/n00003/agent.log"
+ok $? "n00003 was never asked to prepare it"
 [ ! -e "$T/out/colossus-$id2-0.out" ]
 ok $? "and the job never ran there"
 done_testing

@@ -123,7 +123,7 @@ CONF
 	${COLOSSUS_WRAPPER:-} "$AGENT_BIN" -c "$T/agents/$_n/agent.conf" "$@" >>"$T/agents/$_n/agent.log" 2>&1 &
 	eval "AGENT_PID_$(echo "$_n" | tr -c 'A-Za-z0-9\n' '_')=$!"
 	CLUSTER_PIDS="$CLUSTER_PIDS $!"
-	wait_for 30 agent_registered_since "$_n" "$_regs"
+	wait_for 60 agent_registered_since "$_n" "$_regs"
 }
 
 agent_registrations() { # NODE: how many registrations its log holds
