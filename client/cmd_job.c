@@ -10,14 +10,14 @@
 
 #include "client/cmd.h"
 #include "client/exitcode.h"
+#include "client/jobsort.h"
 #include "client/json.h"
 #include "client/names.h"
 #include "client/output.h"
 #include "common/xalloc.h"
 
-/* Job ids from "12", "12,13" words, appended to *ids.  Exit code. */
-static int job_parse_ids(struct cli *cli, char **words, size_t nwords,
-			 uint64_t **ids, size_t *n)
+int cmd_parse_job_ids(struct cli *cli, char **words, size_t nwords,
+		      uint64_t **ids, size_t *n)
 {
 	for (size_t w = 0; w < nwords; w++) {
 		char *copy = xstrdup(words[w]), *p = copy;
@@ -158,7 +158,7 @@ int cmd_cancel(struct cli *cli, int argc, char **argv)
 		       &rest);
 	if (rc)
 		goto out;
-	rc = job_parse_ids(cli, rest.args, rest.n, &ids, &nids);
+	rc = cmd_parse_job_ids(cli, rest.args, rest.n, &ids, &nids);
 	if (rc)
 		goto out;
 	if (a.me && a.user) {
@@ -216,6 +216,7 @@ enum {
 	JO_ALL,
 	JO_LIMIT,
 	JO_FORMAT,
+	JO_SORT,
 };
 
 const struct opts_def cmd_jobs_defs[] = {
@@ -232,14 +233,17 @@ const struct opts_def cmd_jobs_defs[] = {
 	{ "all", 'a', OPTS_FLAG, JO_ALL, NULL,
 	  "include recently finished jobs" },
 	{ "limit", 0, OPTS_VALUE, JO_LIMIT, "N",
-	  "at most N jobs (lowest ids)" },
+	  "at most N jobs (the first in the --sort order, else lowest ids)" },
 	{ "format", 'o', OPTS_VALUE, JO_FORMAT, "COLUMNS",
 	  "columns to print, e.g. id,name,state or +account (see below)" },
+	{ "sort", 'S', OPTS_VALUE, JO_SORT, "KEYS",
+	  "order by these keys, e.g. priority or user,-submit (default id); "
+	  "'-' reverses a key" },
 	OPTS_END,
 };
 
 struct jobs_args {
-	const char *user, *account, *node, *name, *format;
+	const char *user, *account, *node, *name, *format, *sort;
 	bool me, all;
 	uint32_t limit;
 	Colossus__JobState *states;
@@ -279,17 +283,29 @@ static int jobs_opt(void *arg, int id, const char *name, const char *val,
 	case JO_FORMAT:
 		a->format = val;
 		return 0;
+	case JO_SORT:
+		a->sort = val;
+		return 0;
 	default:
 		return err_set(e, "internal: option %d", id);
 	}
 }
 
+/*
+ * Print the first `limit` jobs (0 = all) after sorting.  The controller
+ * sends id order and applies --limit itself unless we sort: then the
+ * whole list comes and the first jobs in the sorted order are kept.
+ */
 static void jobs_print(struct cli *cli, const Colossus__ListJobsReply *r,
-		       const struct format_sel *sel)
+		       const struct format_sel *sel, const struct jobsort *sort,
+		       size_t limit)
 {
 	int64_t now = util_now_wall_s();
+	size_t n = limit && limit < r->n_jobs ? limit : r->n_jobs;
 	struct output_table *t;
 
+	if (sort)
+		jobsort_sort(r->jobs, r->n_jobs, sort, now);
 	if (cli->json) {
 		struct json j;
 
@@ -297,7 +313,7 @@ static void jobs_print(struct cli *cli, const Colossus__ListJobsReply *r,
 		json_begin_object(&j);
 		json_key(&j, "jobs");
 		json_begin_array(&j);
-		for (size_t i = 0; i < r->n_jobs; i++)
+		for (size_t i = 0; i < n; i++)
 			cmd_jobfmt_json(&j, r->jobs[i], false);
 		json_end_array(&j);
 		json_end_object(&j);
@@ -305,7 +321,7 @@ static void jobs_print(struct cli *cli, const Colossus__ListJobsReply *r,
 		return;
 	}
 	t = format_table(cmd_jobs_cols, sel);
-	for (size_t i = 0; i < r->n_jobs; i++)
+	for (size_t i = 0; i < n; i++)
 		cmd_jobfmt_row(t, sel, r->jobs[i], now);
 	output_table_print(t, stdout, !cli->no_header, cli->color);
 	output_table_destroy(t);
@@ -318,6 +334,7 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
 	Colossus__Response *resp = NULL;
 	struct jobs_args a;
 	struct format_sel sel;
+	struct jobsort sort;
 	struct opts_rest rest;
 	char me[128];
 	struct err e;
@@ -334,6 +351,11 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
 		rc = cli_usage(cli, "--format: %s", e.msg);
 		goto out;
 	}
+	if (a.sort && jobsort_parse(a.sort, &sort, &e) < 0) {
+		rc = cli_usage(cli, "--sort: %s", e.msg);
+		goto out;
+	}
+
 	if (a.me && a.user) {
 		rc = cli_usage(cli, "give --user or --me, not both");
 		goto out;
@@ -350,14 +372,15 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
 	lj.account = (char *)(a.account ? a.account : "");
 	lj.node = (char *)(a.node ? a.node : "");
 	lj.name = (char *)(a.name ? a.name : "");
-	lj.limit = a.limit;
+	lj.limit = a.sort ? 0 : a.limit;
 	lj.all = a.all;
 	req.body_case = COLOSSUS__REQUEST__BODY_LIST_JOBS;
 	req.list_jobs = &lj;
 	rc = cli_call(cli, &req, COLOSSUS__RESPONSE__BODY_LIST_JOBS, &resp);
 	if (rc)
 		goto out;
-	jobs_print(cli, resp->list_jobs, &sel);
+	jobs_print(cli, resp->list_jobs, &sel, a.sort ? &sort : NULL,
+		   a.sort ? a.limit : 0);
 out:
 	rpcclient_response_free(resp);
 	opts_rest_free(&rest);
@@ -380,7 +403,7 @@ int cmd_job_show(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(cli, argc, argv, NULL, NULL, NULL, 0, &rest);
 	if (rc)
 		return rc;
-	rc = job_parse_ids(cli, rest.args, rest.n, &ids, &nids);
+	rc = cmd_parse_job_ids(cli, rest.args, rest.n, &ids, &nids);
 	if (rc)
 		goto out;
 	if (nids != 1) {

@@ -1,7 +1,7 @@
 /*
  * How a job looks: its --json object (field names are a stable interface,
- * listed in docs/cli.md), its columns in `colossus jobs`, and the
- * `colossus job show` report.
+ * listed in docs/cli.md) and its columns in `colossus jobs`.  The `job
+ * show` report is in cmd_jobshow.c.
  */
 #include "config.h"
 
@@ -40,6 +40,10 @@ enum {
 	JC_EPOCH,
 	JC_RESTARTS,
 	JC_EXIT_CODE,
+	JC_EXPECTED_START,
+	JC_QUEUE_POS,
+	JC_ARRAY,
+	JC_RESERVATION,
 };
 
 /* Indexed by the JC_ constants: keep the two in the same order. */
@@ -66,13 +70,20 @@ const struct format_col cmd_jobs_cols[] = {
 	{ "epoch", "EPOCH", 0, true, "allocation epoch (grows per requeue)" },
 	{ "restarts", "RESTARTS", 0, true, "requeues so far" },
 	{ "exit_code", "EXIT", 0, true, "exit code" },
+	{ "expected_start", "EXPECTED_START", 0, false,
+	  "when the backfill plan expects a pending job to start" },
+	{ "queue_pos", "POS", 0, true,
+	  "place among pending jobs (1 = next), - if none" },
+	{ "array", "ARRAY", 0, false,
+	  "array job and task (4711_3), - if none" },
+	{ "reservation", "RESERVATION", 0, false, "reservation it runs in" },
 	FORMAT_END,
 };
 
 const char cmd_jobs_default_cols[] =
 	"id,name,user,state,nodes,gpus,time,nodelist_reason";
 
-static enum output_color jobfmt_state_color(int st)
+enum output_color cmd_jobfmt_state_color(int st)
 {
 	switch (st) {
 	case COLOSSUS__JOB_STATE__JOB_STATE_STARTING:
@@ -92,17 +103,17 @@ static enum output_color jobfmt_state_color(int st)
 	}
 }
 
-static bool jobfmt_waiting(int st)
+bool cmd_jobfmt_waiting(int st)
 {
 	return st == COLOSSUS__JOB_STATE__JOB_STATE_PENDING ||
 	       st == COLOSSUS__JOB_STATE__JOB_STATE_HELD;
 }
 
 /* Seconds of the current or last run; 0 if it never started. */
-static int64_t jobfmt_elapsed(const Colossus__JobInfo *ji, int64_t now)
+int64_t cmd_jobfmt_elapsed(const Colossus__JobInfo *ji, int64_t now)
 {
 	/* A requeued job keeps its last start time while it waits again. */
-	if (ji->start_time <= 0 || jobfmt_waiting(ji->state))
+	if (ji->start_time <= 0 || cmd_jobfmt_waiting(ji->state))
 		return 0;
 	return (ji->end_time > 0 ? ji->end_time : now) - ji->start_time;
 }
@@ -110,12 +121,6 @@ static int64_t jobfmt_elapsed(const Colossus__JobInfo *ji, int64_t now)
 static const char *jobfmt_str(const char *s)
 {
 	return s ? s : "";
-}
-
-/* For `job show`: an empty field prints as "-". */
-static const char *jobfmt_dash(const char *s)
-{
-	return s && *s ? s : "-";
 }
 
 static void jobfmt_json_strv(struct json *j, const char *key, char **v,
@@ -164,6 +169,7 @@ static void jobfmt_json_spec(struct json *j, const Colossus__JobSpec *s)
 	json_kv_bool(j, "hold", s->hold);
 	jobfmt_json_idv(j, "after", s->after, s->n_after);
 	jobfmt_json_idv(j, "after_ok", s->after_ok, s->n_after_ok);
+	jobfmt_json_idv(j, "after_not_ok", s->after_not_ok, s->n_after_not_ok);
 	jobfmt_json_strv(j, "exclude_nodes", s->exclude_nodes,
 			 s->n_exclude_nodes);
 	jobfmt_json_strv(j, "features", s->features, s->n_features);
@@ -174,10 +180,11 @@ static void jobfmt_json_spec(struct json *j, const Colossus__JobSpec *s)
 	json_kv_uint(j, "progress_timeout_sec", s->progress_timeout_sec);
 	json_kv_int(j, "nice", s->nice);
 	json_kv_str(j, "script", s->script);
+	json_kv_str(j, "reservation", s->reservation);
 	json_end_object(j);
 }
 
-static void jobfmt_json_attempt(struct json *j, const Colossus__Attempt *a)
+void cmd_jobfmt_json_attempt(struct json *j, const Colossus__Attempt *a)
 {
 	json_begin_object(j);
 	json_kv_uint(j, "epoch", a->epoch);
@@ -199,6 +206,7 @@ static void jobfmt_json_attempt(struct json *j, const Colossus__Attempt *a)
 		for (size_t g = 0; g < r->n_gpus; g++)
 			json_uint(j, r->gpus[g]);
 		json_end_array(j);
+		jobfmt_json_strv(j, "gpu_uuids", r->gpu_uuids, r->n_gpu_uuids);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -228,13 +236,39 @@ void cmd_jobfmt_json(struct json *j, const Colossus__JobInfo *ji, bool full)
 	json_kv_str(j, "nodelist", ji->nodelist);
 	json_key(j, "priority");
 	json_double(j, ji->priority);
+	/* A job that left the queue may still carry its last place. */
+	json_kv_int(j, "expected_start",
+		    cmd_jobfmt_waiting(ji->state) ? ji->expected_start : 0);
+	json_kv_uint(j, "queue_position",
+		     cmd_jobfmt_waiting(ji->state) ? ji->queue_position : 0);
+	json_kv_uint(j, "array_job_id", ji->array_job_id);
+	json_kv_uint(j, "array_task", ji->array_task);
+	json_kv_str(j, "reservation", ji->reservation);
 	if (full) {
+		const Colossus__PriorityFactors *f = ji->factors;
+
+		json_kv_str(j, "why", ji->why);
+		json_key(j, "factors");
+		json_begin_object(j);
+		json_key(j, "age");
+		json_double(j, f ? f->age : 0);
+		json_key(j, "size");
+		json_double(j, f ? f->size : 0);
+		json_key(j, "fairshare");
+		json_double(j, f ? f->fairshare : 0);
+		json_key(j, "qos");
+		json_double(j, f ? f->qos : 0);
+		json_key(j, "boost");
+		json_double(j, f ? f->boost : 0);
+		json_key(j, "nice");
+		json_double(j, f ? f->nice : 0);
+		json_end_object(j);
 		if (ji->spec)
 			jobfmt_json_spec(j, ji->spec);
 		json_key(j, "attempts");
 		json_begin_array(j);
 		for (size_t i = 0; i < ji->n_attempts; i++)
-			jobfmt_json_attempt(j, ji->attempts[i]);
+			cmd_jobfmt_json_attempt(j, ji->attempts[i]);
 		json_end_array(j);
 	}
 	json_end_object(j);
@@ -262,7 +296,7 @@ static void jobfmt_cell(struct output_table *t, int col,
 		output_table_cell(t, OUTPUT_PLAIN, ji->qos);
 		break;
 	case JC_STATE:
-		output_table_cell(t, jobfmt_state_color(ji->state),
+		output_table_cell(t, cmd_jobfmt_state_color(ji->state),
 				  names_job_state(ji->state));
 		break;
 	case JC_NODES:
@@ -276,8 +310,8 @@ static void jobfmt_cell(struct output_table *t, int col,
 		break;
 	case JC_TIME:
 		output_table_cell(t, OUTPUT_PLAIN,
-				  output_duration(jobfmt_elapsed(ji, now), buf,
-						  sizeof(buf)));
+				  output_duration(cmd_jobfmt_elapsed(ji, now),
+						  buf, sizeof(buf)));
 		break;
 	case JC_TIME_LIMIT:
 		output_table_cell(
@@ -300,7 +334,7 @@ static void jobfmt_cell(struct output_table *t, int col,
 		output_table_cell(t, OUTPUT_PLAIN, ji->reason);
 		break;
 	case JC_NODELIST_REASON:
-		if (jobfmt_waiting(ji->state) || !ji->nodelist ||
+		if (cmd_jobfmt_waiting(ji->state) || !ji->nodelist ||
 		    !*ji->nodelist)
 			output_table_cellf(t, OUTPUT_PLAIN, "(%s)",
 					   jobfmt_str(ji->reason));
@@ -323,6 +357,34 @@ static void jobfmt_cell(struct output_table *t, int col,
 		else
 			output_table_cell(t, OUTPUT_PLAIN, "-");
 		break;
+	case JC_EXPECTED_START:
+		output_table_cell(t, OUTPUT_PLAIN,
+				  output_time(cmd_jobfmt_waiting(ji->state)
+						      ? ji->expected_start
+						      : 0,
+					      buf, sizeof(buf)));
+		break;
+	case JC_QUEUE_POS:
+		/* Only a waiting job has a place in the queue. */
+		if (ji->queue_position && cmd_jobfmt_waiting(ji->state))
+			output_table_cellf(t, OUTPUT_PLAIN, "%u",
+					   ji->queue_position);
+		else
+			output_table_cell(t, OUTPUT_PLAIN, "-");
+		break;
+	case JC_ARRAY:
+		if (ji->array_job_id)
+			output_table_cellf(t, OUTPUT_PLAIN, "%" PRIu64 "_%u",
+					   ji->array_job_id, ji->array_task);
+		else
+			output_table_cell(t, OUTPUT_PLAIN, "-");
+		break;
+	case JC_RESERVATION:
+		output_table_cell(t, OUTPUT_PLAIN,
+				  ji->reservation && *ji->reservation
+					  ? ji->reservation
+					  : "-");
+		break;
 	default:
 		output_table_cell(t, OUTPUT_PLAIN, "?");
 	}
@@ -334,235 +396,4 @@ void cmd_jobfmt_row(struct output_table *t, const struct format_sel *sel,
 	output_table_row(t);
 	for (size_t i = 0; i < sel->n; i++)
 		jobfmt_cell(t, (int)sel->idx[i], ji, now);
-}
-
-/* ---- job show ------------------------------------------------------------ */
-
-/* Quote one word for display the way a shell would read it back. */
-static void jobfmt_shell_word(char *out, size_t len, size_t *used,
-			      const char *w)
-{
-	bool plain = *w != '\0';
-
-	for (const char *p = w; *p; p++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
-			    "yz"
-			    "0123456789-_./=:,+@%",
-			    *p))
-			plain = false;
-	if (*used && *used + 1 < len)
-		out[(*used)++] = ' ';
-	if (plain) {
-		*used += (size_t)snprintf(out + *used, len - *used, "%s", w);
-	} else {
-		if (*used + 1 < len)
-			out[(*used)++] = '\'';
-		for (const char *p = w; *p && *used + 5 < len; p++) {
-			if (*p == '\'') {
-				memcpy(out + *used, "'\\''", 4);
-				*used += 4;
-			} else {
-				out[(*used)++] = *p;
-			}
-		}
-		if (*used + 1 < len)
-			out[(*used)++] = '\'';
-	}
-	if (*used >= len)
-		*used = len - 1;
-	out[*used] = '\0';
-}
-
-static void jobfmt_kv(struct output_table *t, const char *key,
-		      enum output_color color, const char *fmt, ...)
-	PRINTF_LIKE(4, 5);
-static void jobfmt_kv(struct output_table *t, const char *key,
-		      enum output_color color, const char *fmt, ...)
-{
-	char buf[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	output_table_row(t);
-	output_table_cellf(t, OUTPUT_PLAIN, "%s:", key);
-	output_table_cell(t, color, buf);
-}
-
-static void jobfmt_ids(char *buf, size_t len, const uint64_t *v, size_t n)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && used + 1 < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%" PRIu64,
-					 i ? "," : "", v[i]);
-}
-
-static void jobfmt_strs(char *buf, size_t len, char **v, size_t n,
-			const char *sep)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && used + 1 < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s",
-					 i ? sep : "", v[i]);
-}
-
-static void jobfmt_show_spec(struct output_table *t, const Colossus__JobSpec *s)
-{
-	char buf[2048], b2[64];
-	size_t used = 0;
-
-	if (s->n_argv) {
-		buf[0] = '\0';
-		for (size_t i = 0; i < s->n_argv; i++)
-			jobfmt_shell_word(buf, sizeof(buf), &used, s->argv[i]);
-		jobfmt_kv(t, "command", OUTPUT_PLAIN, "%s", buf);
-	}
-	if (s->script && *s->script) {
-		size_t lines = 0;
-
-		for (const char *p = s->script; *p; p++)
-			lines += *p == '\n';
-		jobfmt_kv(t, "script", OUTPUT_PLAIN,
-			  "batch script, %zu bytes, %zu lines (--json shows "
-			  "it)",
-			  strlen(s->script), lines);
-	}
-	jobfmt_kv(t, "workdir", OUTPUT_PLAIN, "%s", jobfmt_dash(s->workdir));
-	if (s->stdout_path && *s->stdout_path)
-		jobfmt_kv(t, "stdout", OUTPUT_PLAIN, "%s", s->stdout_path);
-	if (s->stderr_path && *s->stderr_path)
-		jobfmt_kv(t, "stderr", OUTPUT_PLAIN, "%s", s->stderr_path);
-	if (s->rank_per_gpu)
-		jobfmt_kv(t, "ranks", OUTPUT_PLAIN, "one per GPU");
-	else
-		jobfmt_kv(t, "ranks", OUTPUT_PLAIN, "%u per node",
-			  s->ranks_per_node ? s->ranks_per_node : 1);
-	if (s->gpu_model && *s->gpu_model)
-		jobfmt_kv(t, "gpu model", OUTPUT_PLAIN, "%s", s->gpu_model);
-	if (s->within)
-		jobfmt_kv(t, "within", OUTPUT_PLAIN, "%s%s%s",
-			  names_level(s->within),
-			  s->within_wait_sec ? " for " : "",
-			  s->within_wait_sec
-				  ? timeparse_format_duration(
-					    s->within_wait_sec, b2, sizeof(b2))
-				  : "");
-	if (s->segment)
-		jobfmt_kv(t, "segment", OUTPUT_PLAIN, "%u nodes per rack",
-			  s->segment);
-	if (s->n_env) {
-		jobfmt_strs(buf, sizeof(buf), s->env, s->n_env, " ");
-		jobfmt_kv(t, "environment", OUTPUT_PLAIN, "%s", buf);
-	}
-	if (s->n_after) {
-		jobfmt_ids(buf, sizeof(buf), s->after, s->n_after);
-		jobfmt_kv(t, "after", OUTPUT_PLAIN, "%s", buf);
-	}
-	if (s->n_after_ok) {
-		jobfmt_ids(buf, sizeof(buf), s->after_ok, s->n_after_ok);
-		jobfmt_kv(t, "afterok", OUTPUT_PLAIN, "%s", buf);
-	}
-	if (s->n_exclude_nodes) {
-		jobfmt_strs(buf, sizeof(buf), s->exclude_nodes,
-			    s->n_exclude_nodes, ",");
-		jobfmt_kv(t, "exclude", OUTPUT_PLAIN, "%s", buf);
-	}
-	if (s->n_features) {
-		jobfmt_strs(buf, sizeof(buf), s->features, s->n_features, ",");
-		jobfmt_kv(t, "features", OUTPUT_PLAIN, "%s", buf);
-	}
-	jobfmt_kv(t, "restarts allowed", OUTPUT_PLAIN, "%u%s", s->max_restarts,
-		  s->requeue_on_failure ? " (also on rank failure)" : "");
-	if (s->memory_mib)
-		jobfmt_kv(t, "memory", OUTPUT_PLAIN, "%" PRIu64 " MiB per node",
-			  s->memory_mib);
-	if (s->cpus_per_node)
-		jobfmt_kv(t, "cpus", OUTPUT_PLAIN, "%u per node",
-			  s->cpus_per_node);
-	if (s->progress_timeout_sec)
-		jobfmt_kv(t, "progress timeout", OUTPUT_PLAIN, "%s",
-			  timeparse_format_duration(s->progress_timeout_sec, b2,
-						    sizeof(b2)));
-	if (s->nice)
-		jobfmt_kv(t, "nice", OUTPUT_PLAIN, "%d", s->nice);
-}
-
-static void jobfmt_show_attempts(const Colossus__JobInfo *ji, bool color)
-{
-	static const struct output_col cols[] = {
-		{ "EPOCH", 0, true },	 { "NODELIST", 0, false },
-		{ "STARTED", 0, false }, { "ENDED", 0, false },
-		{ "EXIT", 0, true },	 { "REASON", 0, false },
-	};
-	struct output_table *t;
-	char b1[32], b2[32];
-
-	if (!ji->n_attempts)
-		return;
-	printf("\nAttempts:\n");
-	t = output_table_create(cols, ARRAY_SIZE(cols));
-	for (size_t i = 0; i < ji->n_attempts; i++) {
-		const Colossus__Attempt *a = ji->attempts[i];
-
-		output_table_row(t);
-		output_table_cellf(t, OUTPUT_PLAIN, "%u", a->epoch);
-		output_table_cell(t, OUTPUT_PLAIN, a->nodelist);
-		output_table_cell(t, OUTPUT_PLAIN,
-				  output_time(a->start_time, b1, sizeof(b1)));
-		output_table_cell(t, OUTPUT_PLAIN,
-				  output_time(a->end_time, b2, sizeof(b2)));
-		output_table_cellf(t, OUTPUT_PLAIN, "%d", a->exit_code);
-		output_table_cell(t, OUTPUT_PLAIN, a->end_reason);
-	}
-	output_table_print(t, stdout, true, color);
-	output_table_destroy(t);
-}
-
-void cmd_jobfmt_show(const Colossus__JobInfo *ji, bool color, int64_t now)
-{
-	static const struct output_col cols[] = {
-		{ "", 0, false },
-		{ "", 0, false },
-	};
-	struct output_table *t = output_table_create(cols, 2);
-	char b1[64], b2[64];
-
-	jobfmt_kv(t, "id", OUTPUT_PLAIN, "%" PRIu64, ji->id);
-	jobfmt_kv(t, "name", OUTPUT_PLAIN, "%s", jobfmt_dash(ji->name));
-	jobfmt_kv(t, "user", OUTPUT_PLAIN, "%s", jobfmt_dash(ji->user));
-	jobfmt_kv(t, "account", OUTPUT_PLAIN, "%s", jobfmt_dash(ji->account));
-	jobfmt_kv(t, "qos", OUTPUT_PLAIN, "%s", jobfmt_dash(ji->qos));
-	jobfmt_kv(t, "state", jobfmt_state_color(ji->state), "%s",
-		  names_job_state(ji->state));
-	if (ji->reason && *ji->reason)
-		jobfmt_kv(t, "reason", OUTPUT_PLAIN, "%s", ji->reason);
-	if (names_job_state_final(ji->state))
-		jobfmt_kv(t, "exit code", OUTPUT_PLAIN, "%d", ji->exit_code);
-	jobfmt_kv(t, "size", OUTPUT_PLAIN, "%u node%s x %u GPUs = %u GPUs",
-		  ji->nodes, ji->nodes == 1 ? "" : "s", ji->gpus_per_node,
-		  ji->gpus);
-	jobfmt_kv(t, "time limit", OUTPUT_PLAIN, "%s",
-		  timeparse_format(ji->time_limit_sec, b1, sizeof(b1)));
-	jobfmt_kv(t, "submitted", OUTPUT_PLAIN, "%s",
-		  output_time(ji->submit_time, b1, sizeof(b1)));
-	jobfmt_kv(t, "started", OUTPUT_PLAIN, "%s",
-		  output_time(ji->start_time, b1, sizeof(b1)));
-	jobfmt_kv(t, "ended", OUTPUT_PLAIN, "%s",
-		  output_time(ji->end_time, b1, sizeof(b1)));
-	jobfmt_kv(t, "elapsed", OUTPUT_PLAIN, "%s",
-		  output_duration(jobfmt_elapsed(ji, now), b2, sizeof(b2)));
-	jobfmt_kv(t, "nodelist", OUTPUT_PLAIN, "%s", jobfmt_dash(ji->nodelist));
-	jobfmt_kv(t, "epoch", OUTPUT_PLAIN, "%u (restarts %u)", ji->epoch,
-		  ji->restarts);
-	jobfmt_kv(t, "priority", OUTPUT_PLAIN, "%.4g", ji->priority);
-	if (ji->spec)
-		jobfmt_show_spec(t, ji->spec);
-	output_table_print(t, stdout, false, color);
-	output_table_destroy(t);
-	jobfmt_show_attempts(ji, color);
 }

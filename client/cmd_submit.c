@@ -271,6 +271,18 @@ int cmd_submit(struct cli *cli, int argc, char **argv)
 		json_finish(&j);
 	} else if (so.quiet) {
 		printf("%" PRIu64 "\n", r->job_id);
+	} else if (r->n_array_job_ids) {
+		uint64_t lo = r->array_job_ids[0],
+			 hi = r->array_job_ids[r->n_array_job_ids - 1];
+
+		/* Array tasks get consecutive ids in one transaction. */
+		if (hi - lo + 1 == r->n_array_job_ids)
+			printf("Submitted array job %" PRIu64 ": %zu tasks, "
+			       "jobs %" PRIu64 "-%" PRIu64 "\n",
+			       r->job_id, r->n_array_job_ids, lo, hi);
+		else
+			printf("Submitted array job %" PRIu64 ": %zu tasks\n",
+			       r->job_id, r->n_array_job_ids);
 	} else {
 		printf("Submitted job %" PRIu64 "\n", r->job_id);
 	}

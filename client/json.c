@@ -17,6 +17,8 @@ void json_init(struct json *j, FILE *out)
 
 static void json_indent(struct json *j)
 {
+	if (j->compact)
+		return;
 	fputc('\n', j->out);
 	for (int i = 0; i < j->depth; i++)
 		fputs("  ", j->out);
@@ -82,7 +84,7 @@ void json_key(struct json *j, const char *key)
 {
 	json_before(j);
 	json_write_string(j->out, key);
-	fputs(": ", j->out);
+	fputs(j->compact ? ":" : ": ", j->out);
 	j->after_key = true;
 }
 

@@ -21,6 +21,8 @@ struct json {
 	int depth;
 	bool has_items[JSON_MAX_DEPTH]; /* container at depth has an item */
 	bool after_key;			/* a key was written, value next */
+	/* One line, no blanks (JSON Lines); set after json_init. */
+	bool compact;
 };
 
 void json_init(struct json *j, FILE *out);

@@ -101,6 +101,42 @@ static const struct cmd_entry main_cmds[] = {
 	  "  colossus job show 4711\n"
 	  "  colossus show 4711 --json",
 	  NULL, NULL, NULL },
+	{ "job why", "why", cmd_job_why,
+	  "why a job waits, and when it should start",
+	  "colossus job why [--json] ID",
+	  "Explain why a job is pending or held: its place in the\n"
+	  "queue, the reason the last scheduling pass gave, the\n"
+	  "evidence at the level it needs (free nodes in the best rack\n"
+	  "or pod, the jobs holding the rest and until when), when the\n"
+	  "backfill plan expects it to start, and the state of every job\n"
+	  "it depends on. A job that is not waiting says so.",
+	  "  colossus job why 4711\n"
+	  "  colossus why 4711 --json | jq .expected_start",
+	  NULL, NULL, NULL },
+	{ "hold", NULL, cmd_hold,
+	  "hold pending jobs (not scheduled until released)",
+	  "colossus hold ID...",
+	  "Hold pending jobs: the scheduler ignores them until they are\n"
+	  "released. Users may hold only their own jobs; admins any.\n"
+	  "One line per job; the exit code follows the results as for\n"
+	  "cancel.",
+	  "  colossus hold 4711 4712\n"
+	  "  colossus hold 4711,4712 --json",
+	  NULL, NULL, NULL },
+	{ "release", NULL, cmd_release, "release held jobs",
+	  "colossus release ID...",
+	  "Release held jobs (held with colossus hold or submitted with\n"
+	  "--hold): they wait for resources again, in their old place\n"
+	  "(priority comes from the submit time).",
+	  "  colossus release 4711", NULL, NULL, NULL },
+	{ "job priority", NULL, cmd_job_priority,
+	  "add to a job's priority (admins)", "colossus job priority ID BOOST",
+	  "Set an admin priority boost on a job: BOOST (may be negative,\n"
+	  "up to +-10,000,000) is added to its computed priority; 0\n"
+	  "removes it. colossus job show lists every factor.",
+	  "  colossus job priority 4711 5000\n"
+	  "  colossus job priority 4711 -- -1000",
+	  NULL, NULL, NULL },
 	{ "nodes", NULL, cmd_nodes, "list nodes and their state",
 	  "colossus nodes [OPTIONS] [HOSTLIST...]",
 	  "List nodes (all, or those named by hostlist expressions) and\n"
@@ -110,6 +146,197 @@ static const struct cmd_entry main_cmds[] = {
 	  "  colossus nodes 'n[00001-00064]' --problems\n"
 	  "  colossus nodes -o name,state,free --no-header",
 	  cmd_nodes_defs, cmd_nodes_cols, cmd_nodes_default_cols },
+	{ "racks", NULL, cmd_racks,
+	  "rack state counts and a map of the cluster",
+	  "colossus racks [--list] [--format COLUMNS] [--width N]",
+	  "Count racks by state and draw the whole cluster, one cell per\n"
+	  "rack, pods side by side, one block of lines per hall, wrapped\n"
+	  "to the terminal (or $COLUMNS, or --width). A legend follows.\n"
+	  "--list prints one line per rack instead; --json every field.",
+	  "  colossus racks\n"
+	  "  colossus racks --list --format name,state,down,reason\n"
+	  "  colossus racks --json | jq '.racks[] | select(.state != "
+	  "\"busy\")'",
+	  cmd_racks_defs, cmd_racks_cols, cmd_racks_default_cols },
+	{ "drain", NULL, cmd_drain, "take hardware out of service (admins)",
+	  "colossus drain node|rack|pod|hall NAME... --reason TEXT [--now]",
+	  "Drain: nothing new starts there. Running jobs finish (the\n"
+	  "state is draining until the last one ends, then drained);\n"
+	  "with --now they are requeued at once, each gang elsewhere and\n"
+	  "only the gangs that use the drained hardware. Node names may\n"
+	  "be hostlists. The drain is recorded before the command returns\n"
+	  "and survives controller restarts. Only admins may drain.",
+	  "  colossus drain node n00042 --reason 'GPU 3 fan noise'\n"
+	  "  colossus drain node 'n[00329-00336]' --reason 'tray swap'\n"
+	  "  colossus drain rack r0042 --reason 'CDU pump swap' --now\n"
+	  "  colossus drain pod p017 --reason 'switch firmware' --json",
+	  cmd_drain_defs, NULL, NULL },
+	{ "resume", NULL, cmd_resume,
+	  "put drained hardware back in service (admins)",
+	  "colossus resume node|rack|pod|hall NAME... [--repaired]",
+	  "Return drained hardware to service: new work may start there\n"
+	  "from the next scheduling pass. After a hardware repair use\n"
+	  "--repaired: the node's replacement flag is cleared and it\n"
+	  "runs its validation check (the site command, or the agent's\n"
+	  "GPU self-check) first; it returns only if that passes. Only\n"
+	  "admins may resume.",
+	  "  colossus resume node n00042\n"
+	  "  colossus resume node n00042 --repaired\n"
+	  "  colossus resume rack r0042",
+	  cmd_resume_defs, NULL, NULL },
+	{ "events", NULL, cmd_events, "the event log: drains, faults, requeues",
+	  "colossus events [OPTIONS]",
+	  "List events, oldest first: every drain and resume, health\n"
+	  "verdict, XID, node lost or back, requeue and alarm, with who\n"
+	  "did it and why. By default the newest 100; filters combine\n"
+	  "with AND. --follow then prints new events as they are\n"
+	  "recorded until Ctrl-C (with --json: one object per line).\n"
+	  "TIME is now-1h, 2026-11-24T08:00 (local; Z or +02:00 for\n"
+	  "other zones), a date, or Unix seconds.",
+	  "  colossus events --since now-1h\n"
+	  "  colossus events --node n00042 --kind node_\n"
+	  "  colossus events --rack r0042 --follow\n"
+	  "  colossus events --job 4711 --json | jq '.events[].reason'",
+	  cmd_events_defs, cmd_events_cols, cmd_events_default_cols },
+	{ "health", NULL, cmd_health, "a node's or rack's readings and state",
+	  "colossus health NODE|RACK\n"
+	  "colossus health node|rack NAME",
+	  "Show what the controller holds for a node (its state, drain,\n"
+	  "health verdict and reason, and the agent's last GPU and NIC\n"
+	  "readings: temperature, power, ECC, row remapping, PCIe,\n"
+	  "NVLink, clocks, throttle reasons) or a rack (its cooling and\n"
+	  "power readings from the rack monitor, its state and reason,\n"
+	  "and each node's state). A name is looked up as a node first.",
+	  "  colossus health n00042\n"
+	  "  colossus health rack r0042\n"
+	  "  colossus health n00042 --json | jq '.nodes[0].gpus[].temp_c'",
+	  NULL, NULL, NULL },
+	{ "node why", NULL, cmd_node_why, "why a node gets no new work",
+	  "colossus node why NAME",
+	  "Explain a node's state: drained (by whom and why: the health\n"
+	  "rule or the admin's reason), draining, down, degraded or in\n"
+	  "service; its flags (rma: flagged for hardware replacement;\n"
+	  "lemon; validating), its latest readings, the last events\n"
+	  "that concern it, and what to do next.",
+	  "  colossus node why n00042\n"
+	  "  colossus node why n00042 --json | jq .verdict",
+	  NULL, NULL, NULL },
+	{ "breaker reset", NULL, cmd_breaker_reset,
+	  "let automatic drains resume (admins)", "colossus breaker reset",
+	  "The health circuit breaker stops automatic drains when too\n"
+	  "many happen in a short window (a bad policy or a fabric outage\n"
+	  "must not drain the cluster) and raises a breaker_open event.\n"
+	  "After looking (colossus events --kind breaker), reset it.",
+	  "  colossus events --kind breaker\n"
+	  "  colossus breaker reset",
+	  NULL, NULL, NULL },
+	{ "rack readings", NULL, cmd_rack_readings,
+	  "report a rack's cooling readings (monitors)",
+	  "colossus rack readings RACK [OPTIONS]",
+	  "Report a rack's cooling and power readings as a rack monitor\n"
+	  "does: the health policy acts on them at once (low flow, warm\n"
+	  "coolant, a leak or lost power drain the rack). Readings not\n"
+	  "given count as not measured. For sites without a monitor\n"
+	  "integration yet, and to check the policy.",
+	  "  colossus rack readings r0042 --flow 180 --supply-temp 32 "
+	  "--pumps 2/2\n"
+	  "  colossus rack readings r0042 --leak warning",
+	  cmd_rack_readings_defs, NULL, NULL },
+	/* Before "power": the first entry whose words match wins. */
+	{ "power limit", NULL, cmd_power_limit,
+	  "set the power limit of the site, a hall or a rack (admins)",
+	  "colossus power limit site VALUE|default\n"
+	  "colossus power limit hall NAME VALUE|default\n"
+	  "colossus power limit rack NAME VALUE|default",
+	  "Set a power limit at run time (a grid or battery event): it\n"
+	  "is recorded before the answer, survives restarts, and holds\n"
+	  "back new starts that would take the draw above it from the\n"
+	  "next scheduling pass; running jobs keep running. VALUE is\n"
+	  "a power (38MW, 750kW) or 0 for unlimited; default goes back\n"
+	  "to the controller's [power] configuration.",
+	  "  colossus power limit site 120MW\n"
+	  "  colossus power limit hall h2 28.5MW\n"
+	  "  colossus power limit rack r0042 default",
+	  NULL, NULL, NULL },
+	{ "power", NULL, cmd_power, "power draw, limits and headroom",
+	  "colossus power [--racks] [--json]",
+	  "Show the site's and each hall's power limit, the draw the\n"
+	  "scheduler budgets with (PREDICTED: GPU readings where recent,\n"
+	  "the node model elsewhere, new starts counted in full), the\n"
+	  "sum of recent readings and how many nodes it covers, the\n"
+	  "headroom, the ramp limit and its headroom in each direction,\n"
+	  "the gangs launching or stopping in waves, and the jobs\n"
+	  "waiting for power. A limit marked * was set by an admin.",
+	  "  colossus power\n"
+	  "  colossus power --racks\n"
+	  "  colossus power --json | jq .site.headroom_w",
+	  cmd_power_defs, NULL, NULL },
+	{ "qos list", NULL, cmd_qos_list, "qualities of service",
+	  "colossus qos list [--json]",
+	  "List the QOS levels: priority, which QOS each may preempt,\n"
+	  "what happens to its jobs when preempted (requeue or cancel),\n"
+	  "the grace between SIGTERM and SIGKILL, and its limits.",
+	  "  colossus qos list", NULL, NULL, NULL },
+	{ "qos set", NULL, cmd_qos_set, "create or change a QOS (admins)",
+	  "colossus qos set NAME [OPTIONS]",
+	  "Create a QOS or change an existing one. Options not given keep\n"
+	  "their current values (a new QOS: requeue, 60 s grace, no\n"
+	  "limits).",
+	  "  colossus qos set hero --priority 10000 --preempt low,normal\n"
+	  "  colossus qos set low --preempt-mode cancel --grace 30s\n"
+	  "  colossus qos set short --max-time 4h --max-nodes 64 "
+	  "--description 'quick jobs'",
+	  cmd_qos_set_defs, NULL, NULL },
+	{ "qos remove", NULL, cmd_qos_remove, "remove a QOS (admins)",
+	  "colossus qos remove NAME",
+	  "Remove a QOS. The default QOS, normal, cannot be removed.",
+	  "  colossus qos remove short", NULL, NULL, NULL },
+	{ "reservation create", NULL, cmd_resv_create,
+	  "set nodes aside for a time window (admins)",
+	  "colossus reservation create NAME --nodes HOSTLIST "
+	  "[--start TIME] --end TIME|--duration D [OPTIONS]",
+	  "Reserve nodes for a window: for given users or accounts (a\n"
+	  "hero run: only their jobs that name the reservation with\n"
+	  "submit --reservation run there), or with --maint for nobody\n"
+	  "(maintenance: until it starts, only jobs that end in time\n"
+	  "use the nodes). TIME is now, now+2h, 2026-12-01T08:00 (local;\n"
+	  "Z or +02:00 for other zones) or Unix seconds.",
+	  "  colossus reservation create cdu-r0042 --nodes "
+	  "'n[00329-00336]' --start now+2h --duration 4h --maint "
+	  "--reason 'CDU pump swap'\n"
+	  "  colossus reservation create hero1 --nodes 'n[00001-00512]' "
+	  "--start 2026-12-01T08:00 --end 2026-12-03T08:00 --users alice,bob",
+	  cmd_resv_create_defs, NULL, NULL },
+	{ "reservation list", NULL, cmd_resv_list, "reservations",
+	  "colossus reservation list [--json]",
+	  "List reservations: nodes, window, whether active or in the\n"
+	  "future, who may use them, and why.",
+	  "  colossus reservation list", NULL, NULL, NULL },
+	{ "reservation delete", NULL, cmd_resv_delete,
+	  "delete a reservation (admins)", "colossus reservation delete NAME",
+	  "Delete a reservation: its nodes are free for everyone again;\n"
+	  "jobs waiting for it keep waiting with a reason.",
+	  "  colossus reservation delete cdu-r0042", NULL, NULL, NULL },
+	{ "history", NULL, cmd_history, "finished jobs and their attempts",
+	  "colossus history [OPTIONS] [ID...]",
+	  "List finished jobs from the database, newest first: how they\n"
+	  "ended, on which nodes, and with --attempts every attempt\n"
+	  "(requeues included) with its nodes and GPUs by UUID. Users\n"
+	  "see only their own jobs; admins and monitors everyone's.",
+	  "  colossus history --since now-1d\n"
+	  "  colossus history --state failed --attempts\n"
+	  "  colossus history -A llm --since 2026-11-01 --json",
+	  cmd_history_defs, cmd_history_cols, cmd_history_default_cols },
+	{ "report", NULL, cmd_report, "GPU-hours by account and user",
+	  "colossus report [--since TIME] [--until TIME] [OPTIONS]",
+	  "GPU-hours used in a period (default: the last 30 days) by\n"
+	  "account and user, and the part lost to attempts that failed\n"
+	  "or were requeued. Attempts are clipped to the period. Users\n"
+	  "see only their own usage; admins and monitors everyone's.",
+	  "  colossus report\n"
+	  "  colossus report --since 2026-11-01 --until 2026-12-01 -A llm\n"
+	  "  colossus report --json | jq .total.gpu_hours",
+	  cmd_report_defs, NULL, NULL },
 	{ "whoami", NULL, cmd_whoami, "who the controller thinks you are",
 	  "colossus whoami [--json]",
 	  "Show the name and role the controller reads from your\n"

@@ -127,7 +127,7 @@ static size_t output_prefix_bytes(const char *s, size_t w)
 	return n;
 }
 
-static const char *output_color_code(enum output_color c)
+const char *output_color_code(enum output_color c)
 {
 	switch (c) {
 	case OUTPUT_GREEN:

@@ -56,6 +56,10 @@ size_t output_table_rows(const struct output_table *t);
 void output_table_print(const struct output_table *t, FILE *out, bool header,
 			bool color);
 
+/* The escape sequence that starts colour c; NULL for OUTPUT_PLAIN. */
+const char *output_color_code(enum output_color c);
+#define OUTPUT_COLOR_RESET "\033[0m"
+
 /* Should colour be written to out?  (See the top of this file.) */
 bool output_color_enabled(FILE *out);
 /* Display width of a UTF-8 string: one column per code point. */

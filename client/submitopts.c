@@ -48,6 +48,9 @@ enum {
 	SO_CPUS_PER_NODE,
 	SO_PROGRESS_TIMEOUT,
 	SO_QUIET,
+	SO_RESERVATION,
+	SO_ARRAY,
+	SO_AFTERNOTOK,
 };
 
 /* Largest values worth sending; the controller has the real limits. */
@@ -94,8 +97,10 @@ const struct opts_def submitopts_defs[] = {
 	  "start after these jobs end, however they end; repeatable" },
 	{ "afterok", 0, OPTS_VALUE, SO_AFTEROK, "ID[,ID...]",
 	  "start after these jobs complete successfully; repeatable" },
+	{ "afternotok", 0, OPTS_VALUE, SO_AFTERNOTOK, "ID[,ID...]",
+	  "start after these jobs end unsuccessfully; repeatable" },
 	{ "dependency", 'd', OPTS_VALUE, SO_DEPENDENCY, "LIST",
-	  "Slurm style: afterok:ID[:ID...],afterany:ID[:ID...]" },
+	  "Slurm style: afterok:ID[:ID...],afterany:..,afternotok:.." },
 	{ "exclude", 'x', OPTS_VALUE, SO_EXCLUDE, "HOSTLIST",
 	  "never run on these nodes (n[00001-00004]); repeatable" },
 	{ "constraint", 'C', OPTS_VALUE, SO_CONSTRAINT, "FEATURES",
@@ -116,6 +121,10 @@ const struct opts_def submitopts_defs[] = {
 	  "CPU limit per node" },
 	{ "progress-timeout", 0, OPTS_VALUE, SO_PROGRESS_TIMEOUT, "DURATION",
 	  "treat the job as hung after DURATION without progress (30m)" },
+	{ "reservation", 0, OPTS_VALUE, SO_RESERVATION, "NAME",
+	  "run only inside this reservation (its nodes and window)" },
+	{ "array", 'a', OPTS_VALUE, SO_ARRAY, "SPEC",
+	  "a job array: 0-99, 1,3,5-9, 0-99%10 (at most 10 running)" },
 	{ "quiet", 0, OPTS_FLAG, SO_QUIET, NULL,
 	  "print only the job id (for scripts)" },
 	{ "parsable", 0, OPTS_FLAG, SO_QUIET, NULL,
@@ -133,6 +142,7 @@ static int submitopts_group(int id)
 	case SO_RANK_PER_GPU:
 		return SO_RANKS_PER_NODE;
 	case SO_AFTEROK:
+	case SO_AFTERNOTOK:
 	case SO_DEPENDENCY:
 		return SO_AFTER;
 	case SO_NO_REQUEUE:
@@ -185,7 +195,7 @@ static void submitopts_free_strv(char **v, size_t n)
 void submitopts_fini(struct submit_opts *so)
 {
 	Colossus__JobSpec *s;
-	char **strs[9];
+	char **strs[10];
 
 	if (!so)
 		return;
@@ -199,6 +209,7 @@ void submitopts_fini(struct submit_opts *so)
 	strs[6] = &s->stderr_path;
 	strs[7] = &s->array;
 	strs[8] = &s->script;
+	strs[9] = &s->reservation;
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		if (!submitopts_is_empty(*strs[i]))
 			free(*strs[i]);
@@ -208,6 +219,7 @@ void submitopts_fini(struct submit_opts *so)
 	submitopts_free_strv(s->features, s->n_features);
 	free(s->after);
 	free(s->after_ok);
+	free(s->after_not_ok);
 	submitopts_init(so);
 }
 
@@ -260,6 +272,9 @@ static int submitopts_dependency(struct submit_opts *so, const char *val,
 		if (!strcmp(item, "afterok")) {
 			rc = submitopts_ids(colon + 1, ':', &s->after_ok,
 					    &s->n_after_ok, e);
+		} else if (!strcmp(item, "afternotok")) {
+			rc = submitopts_ids(colon + 1, ':', &s->after_not_ok,
+					    &s->n_after_not_ok, e);
 		} else if (!strcmp(item, "afterany")) {
 			rc = submitopts_ids(colon + 1, ':', &s->after,
 					    &s->n_after, e);
@@ -271,7 +286,8 @@ static int submitopts_dependency(struct submit_opts *so, const char *val,
 		} else {
 			rc = err_set(e,
 				     "dependency type '%.20s' is not "
-				     "supported (afterok, afterany)",
+				     "supported (afterok, afterany, "
+				     "afternotok)",
 				     item);
 		}
 		if (rc < 0 || !end)
@@ -381,6 +397,63 @@ static int submitopts_within(struct submit_opts *so, const char *val,
 	so->spec.within = (Colossus__Level)lv;
 	so->spec.within_wait_sec = (uint32_t)wait;
 	return 0;
+}
+
+/*
+ * An array spec as the controller takes it: comma-separated N or N-M
+ * (M >= N), then optionally %K (K >= 1 tasks running at once).  The
+ * controller re-checks the sizes.
+ */
+static int submitopts_array(const char *val, struct err *e)
+{
+	const char *p = val;
+	const char *pct = strchr(val, '%');
+	size_t body = pct ? (size_t)(pct - val) : strlen(val);
+	uint32_t k;
+
+	if (body == 0)
+		return err_set(e,
+			       "'%.40s' has no tasks (examples: 0-99, "
+			       "1,3,5-9, 0-99%%10)",
+			       val);
+	while ((size_t)(p - val) < body) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b;
+
+		if (end == p || !isdigit((unsigned char)*p))
+			goto bad;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			if (!isdigit((unsigned char)p[1]))
+				goto bad;
+			b = strtoul(p + 1, &end, 10);
+			p = end;
+			if (b < a)
+				return err_set(e,
+					       "'%.40s': range %lu-%lu "
+					       "runs backwards",
+					       val, a, b);
+		}
+		if (a > 10000000 || b > 10000000)
+			return err_set(e, "'%.40s': task ids above 10000000",
+				       val);
+		if ((size_t)(p - val) == body)
+			break;
+		if (*p != ',')
+			goto bad;
+		p++;
+		if ((size_t)(p - val) == body)
+			goto bad;
+	}
+	if (pct && opts_parse_u32(pct + 1, 1, 1000000, &k, e) < 0)
+		return err_prefix(e, "'%.40s': after %%", val);
+	return 0;
+bad:
+	return err_set(e,
+		       "'%.40s' is not an array spec (examples: 0-99, 1,3,5-9, "
+		       "0-99%%10)",
+		       val);
 }
 
 int submitopts_parse_mem(const char *s, uint64_t *mib, struct err *e)
@@ -553,6 +626,22 @@ int submitopts_apply(void *arg, int id, const char *name, const char *val,
 		return 0;
 	case SO_QUIET:
 		so->quiet = true;
+		return 0;
+	case SO_AFTERNOTOK:
+		return submitopts_ids(val, ',', &s->after_not_ok,
+				      &s->n_after_not_ok, e);
+	case SO_RESERVATION:
+		if (!util_valid_name(val, 63))
+			return err_set(e,
+				       "'%.40s' is not a reservation name "
+				       "(letters, digits, '.', '_', '-')",
+				       val);
+		submitopts_str(&s->reservation, val);
+		return 0;
+	case SO_ARRAY:
+		if (submitopts_array(val, e) < 0)
+			return -1;
+		submitopts_str(&s->array, val);
 		return 0;
 	default:
 		return submitopts_numeric(so, id, val, e);

@@ -21,6 +21,7 @@
 #include "controller/job.h"
 #include "controller/place.h"
 #include "controller/plan.h"
+#include "controller/powerctl.h"
 
 static void explain_add(char *buf, size_t len, size_t *used, const char *fmt,
 			...) PRINTF_LIKE(4, 5);
@@ -230,6 +231,15 @@ void explain_job(struct ctl *ctl, const struct job *job, char *buf,
 	if (job->expected_start && !strstr(job->reason, "expected"))
 		explain_add(buf, len, &used, "; expected to start %s",
 			    explain_time(job->expected_start, t, sizeof(t)));
+	if (!strncmp(job->reason, "waiting for power", 17)) {
+		char pw[400];
+
+		/* The evidence is the budget, not free nodes. */
+		powerctl_explain(ctl, job, pw, sizeof(pw));
+		if (*pw)
+			explain_add(buf, len, &used, "; %s", pw);
+		return;
+	}
 	if (job->queue_pos)
 		explain_level(ctl, job, buf, len, &used);
 }

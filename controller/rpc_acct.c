@@ -323,7 +323,8 @@ void rpc_acct_history(struct rpc_req *r, const Colossus__Request *msg)
 	hx->r = r;
 	hx->limit = m->limit ? m->limit : ACCT_HISTORY_DEFAULT;
 	snprintf(since, sizeof(since), "%" PRId64, m->since);
-	snprintf(until, sizeof(until), "%" PRId64, m->until ? m->until : now + 1);
+	snprintf(until, sizeof(until), "%" PRId64,
+		 m->until ? m->until : now + 1);
 	snprintf(limit, sizeof(limit), "%u", hx->limit + 1);
 	vals[0] = user;
 	vals[1] = m->account ? m->account : "";

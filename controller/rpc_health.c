@@ -389,12 +389,13 @@ static void rpc_events_done(const struct pgq_result *res, void *arg)
 void rpc_health_events(struct rpc_req *r, const Colossus__Request *msg)
 {
 	const Colossus__ListEvents *m = msg->list_events;
-	char job[24], since[24], after[24], limit[16];
-	const char *vals[7];
+	char job[24], since[24], until[24], after[24], limit[16];
+	const char *vals[8];
 	struct err e;
 
 	snprintf(job, sizeof(job), "%" PRIu64, m->job_id);
 	snprintf(since, sizeof(since), "%lld", (long long)m->since_ms);
+	snprintf(until, sizeof(until), "%lld", (long long)m->until_ms);
 	snprintf(after, sizeof(after), "%" PRIu64, m->after_id);
 	snprintf(limit, sizeof(limit), "%u",
 		 m->limit ? (m->limit > 10000 ? 10000 : m->limit) : 100);
@@ -405,6 +406,7 @@ void rpc_health_events(struct rpc_req *r, const Colossus__Request *msg)
 	vals[4] = since;
 	vals[5] = after;
 	vals[6] = limit;
+	vals[7] = m->until_ms > 0 ? until : NULL;
 	/* Newest first, unless following (after_id): oldest new first. */
 	if (pgq_submit(r->ctl->db,
 		       "SELECT * FROM (SELECT e.id, (extract(epoch from e.at) * "
@@ -415,12 +417,14 @@ void rpc_health_events(struct rpc_req *r, const Colossus__Request *msg)
 		       "n.rack_id) WHERE ($1::text IS NULL OR n.name = $1) "
 		       "AND ($2::text IS NULL OR rk.name = $2) "
 		       "AND ($3::bigint IS NULL OR e.job_id = $3) "
-		       "AND ($4::text IS NULL OR e.kind LIKE $4 || '%') "
+		       "AND ($4::text IS NULL OR starts_with(e.kind, $4)) "
 		       "AND e.at >= to_timestamp($5::bigint / 1000.0) "
 		       "AND e.id > $6::bigint "
+		       "AND ($8::bigint IS NULL OR "
+		       "e.at < to_timestamp($8::bigint / 1000.0)) "
 		       "ORDER BY CASE WHEN $6::bigint > 0 THEN e.id ELSE -e.id "
 		       "END LIMIT $7::int) s",
-		       7, vals, rpc_events_done, r, &e) < 0)
+		       8, vals, rpc_events_done, r, &e) < 0)
 		rpc_error(r, COLOSSUS__STATUS__STATUS_UNAVAILABLE, "%s", e.msg);
 }
 
@@ -440,6 +444,7 @@ void rpc_health_get(struct rpc_req *r, const Colossus__Request *msg)
 	Colossus__GpuHealth **gptrs;
 	Colossus__NicHealth *nics, **nptrs;
 	char (*flags)[48];
+	char *save;
 
 	if (m->node && *m->node) {
 		struct node *n = cluster_node(ctl->cluster, m->node);
@@ -472,7 +477,7 @@ void rpc_health_get(struct rpc_req *r, const Colossus__Request *msg)
 	flags = xcalloc((size_t)nn, sizeof(*flags));
 	for (int i = 0; i < nn; i++) {
 		struct node *n = nodes[i];
-		char *fl[3];
+		char *fl[4], *w;
 		int nf = 0;
 
 		colossus__node_health_info__init(&infos[i]);
@@ -483,17 +488,24 @@ void rpc_health_get(struct rpc_req *r, const Colossus__Request *msg)
 				? n->rack->admin_state
 				: n->admin_state);
 		infos[i].health = (char *)health_state_name(n->health);
+		infos[i].rack = n->rack->name;
+		infos[i].rack_admin_state =
+			(char *)admin_state_name(n->rack->admin_state);
 		infos[i].reason = n->reason ? n->reason
 				  : n->rack->reason ? n->rack->reason
 						    : (char *)"";
 		health_node_readings(n, &infos[i], gptrs + i * HEALTH_MAX_GPUS,
 				     nics + i * HEALTH_MAX_NICS,
 				     nptrs + i * HEALTH_MAX_NICS);
+		/* One word per flag, so clients need not parse a list. */
 		drain_flags_str(n->flags, flags[i], sizeof(flags[i]));
-		if (flags[i][0])
-			fl[nf++] = flags[i];
-		if (n->drained_by[0])
-			fl[nf++] = n->drained_by;
+		for (w = strtok_r(flags[i], ",", &save); w && nf < 4;
+		     w = strtok_r(NULL, ",", &save))
+			fl[nf++] = w;
+		/* Whoever drained what admin_state shows: node or rack. */
+		infos[i].drained_by = n->rack->admin_state > n->admin_state
+					      ? n->rack->drained_by
+					      : n->drained_by;
 		infos[i].n_flags = (size_t)nf;
 		infos[i].flags = nf ? xcalloc((size_t)nf, sizeof(char *))
 				    : NULL;

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the CLI's output: --format column selection
- * (client/format.c), JSON escaping and nesting (client/json.c), aligned
- * tables (client/output.c).
+ * (client/format.c), JSON escaping, nesting and JSON Lines
+ * (client/json.c), aligned tables (client/output.c).
  */
 #include "config.h"
 
@@ -185,6 +185,39 @@ static void test_json_doc(void)
 	free(buf);
 }
 
+/* JSON Lines (events --follow --json): one object, one line, no blanks. */
+static void test_json_compact(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct json j;
+	FILE *f;
+
+	capture_begin(&f, &buf, &len);
+	for (int i = 0; i < 2; i++) {
+		json_init(&j, f);
+		j.compact = true;
+		json_begin_object(&j);
+		json_kv_uint(&j, "id", (uint64_t)i);
+		json_key(&j, "a");
+		json_begin_array(&j);
+		json_string(&j, "x y");
+		json_null(&j);
+		json_end_array(&j);
+		json_key(&j, "o");
+		json_begin_object(&j);
+		json_end_object(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	}
+	capture_end(f);
+	is_str(buf,
+	       "{\"id\":0,\"a\":[\"x y\",null],\"o\":{}}\n"
+	       "{\"id\":1,\"a\":[\"x y\",null],\"o\":{}}\n",
+	       "compact documents are one line each");
+	free(buf);
+}
+
 static void test_table(void)
 {
 	static const struct output_col oc[] = {
@@ -253,6 +286,7 @@ int main(void)
 	test_format();
 	test_json_escape();
 	test_json_doc();
+	test_json_compact();
 	test_table();
 	return done_testing();
 }

@@ -177,7 +177,7 @@ static void test_bad_numbers(void)
 		{ "--export", "" },
 		{ "-D", "" },
 		{ "-d", "after:3" },
-		{ "-d", "afternotok:3" },
+		{ "-d", "afterstart:3" },
 		{ "-d", "afterok" },
 		{ "-d", "afterok:x" },
 	};
@@ -395,6 +395,74 @@ static void test_syntax(void)
 	ok(opts_parse_u32(" 7", 0, 10, &u32, &e) < 0, "blanks are not");
 }
 
+/* Scheduler options: reservations, arrays, afternotok (issue 3). */
+static void test_sched_options(void)
+{
+	static const char *const good_arrays[] = { "0-99", "1,3,5-9", "0-99%10",
+						   "7", "0-0%1" };
+	static const char *const bad_arrays[] = { "",	   "%4",   "a-3",
+						  "3-1",   "1,,2", "1,",
+						  "1-",	   "0-9%", "0-9%0",
+						  "0-9%x", "-1",   "99999999" };
+	struct submit_opts so;
+	struct opts_rest rest;
+	struct err e;
+
+	submitopts_init(&so);
+	ok(cli(&so, &rest, &e, "--reservation", "hero1", "--array", "0-5%2",
+	       "--afternotok", "4,5", "-d", "afternotok:6:7,afterok:8", "--",
+	       "true", (char *)NULL) == 0,
+	   "--reservation, --array, --afternotok parse: %s", e.msg);
+	opts_rest_free(&rest);
+	is_str(so.spec.reservation, "hero1", "--reservation");
+	is_str(so.spec.array, "0-5%2", "--array kept as written");
+	is_int(so.spec.n_after_not_ok, 4, "--afternotok and -d afternotok");
+	is_int(so.spec.after_not_ok[3], 7, "afternotok:6:7");
+	is_int(so.spec.n_after_ok, 1, "mixed with afterok");
+	submitopts_fini(&so);
+	ok(so.spec.n_after_not_ok == 0 && so.spec.reservation != NULL &&
+		   !*so.spec.reservation,
+	   "fini frees the new fields");
+
+	for (size_t i = 0; i < sizeof(good_arrays) / sizeof(*good_arrays);
+	     i++) {
+		submitopts_init(&so);
+		ok(one(&so, "--array", good_arrays[i], &e) == 0,
+		   "--array %s is accepted", good_arrays[i]);
+		submitopts_fini(&so);
+	}
+	for (size_t i = 0; i < sizeof(bad_arrays) / sizeof(*bad_arrays); i++) {
+		submitopts_init(&so);
+		ok(one(&so, "--array", bad_arrays[i], &e) < 0,
+		   "--array '%s' is refused: %s", bad_arrays[i], e.msg);
+		submitopts_fini(&so);
+	}
+	submitopts_init(&so);
+	ok(one(&so, "--reservation", "no spaces", &e) < 0 &&
+		   strstr(e.msg, "reservation name"),
+	   "a bad reservation name: %s", e.msg);
+	ok(one(&so, "-d", "afternotok:x", &e) < 0, "afternotok:x: %s", e.msg);
+	ok(one(&so, "-d", "afterburner:1", &e) < 0 &&
+		   strstr(e.msg, "afternotok"),
+	   "the error lists afternotok: %s", e.msg);
+	ok(one(&so, "-a", "1-3", &e) == 0, "-a is --array");
+	submitopts_fini(&so);
+	/* Script directives carry them too; the command line wins. */
+	submitopts_init(&so);
+	ok(cli(&so, &rest, &e, "--array", "0-1", (char *)NULL) == 0,
+	   "command line --array");
+	opts_rest_free(&rest);
+	ok(load(&so,
+		"#!/bin/sh\n#COLOSSUS --array 0-99%5 --reservation r1\n"
+		"#COLOSSUS --afternotok 3\ntrue\n",
+		"job.sh", &e) == 0,
+	   "directives: %s", e.msg);
+	is_str(so.spec.array, "0-1", "the command line's --array wins");
+	is_str(so.spec.reservation, "r1", "--reservation from the script");
+	is_int(so.spec.n_after_not_ok, 1, "--afternotok from the script");
+	submitopts_fini(&so);
+}
+
 int main(void)
 {
 	test_syntax();
@@ -404,5 +472,6 @@ int main(void)
 	test_values();
 	test_finish();
 	test_script();
+	test_sched_options();
 	return done_testing();
 }
