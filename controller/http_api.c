@@ -37,7 +37,9 @@
 #define API_JOBS_DEFAULT 500
 #define API_JOBS_MAX 100000
 #define API_RACKS_FROM_NODELIST 50 /* jobs for which a nodelist is parsed */
-#define API_IDS_MAX 1024	   /* ?id=1,2,3 */
+#define API_IDS_MAX 1024
+#define API_NODES_PAGE 1000	/* unfiltered /api/nodes */
+#define API_NODES_PAGE_MAX 5000 /* ?id=1,2,3 */
 
 void json_str(struct evbuffer *out, const char *s)
 {
@@ -203,6 +205,41 @@ static void rack_json(struct evbuffer *out, const struct rack *r,
 	evbuffer_add_printf(out, "}");
 }
 
+/*
+ * The map lists halls, pods and racks in natural name order (p2 before
+ * p10), whatever order the topology was loaded in.
+ */
+static int api_hall_cmp(const void *a, const void *b)
+{
+	return strverscmp((*(struct hall *const *)a)->name,
+			  (*(struct hall *const *)b)->name);
+}
+
+static int api_pod_cmp(const void *a, const void *b)
+{
+	return strverscmp((*(struct pod *const *)a)->name,
+			  (*(struct pod *const *)b)->name);
+}
+
+static int api_rack_cmp(const void *a, const void *b)
+{
+	return strverscmp((*(struct rack *const *)a)->name,
+			  (*(struct rack *const *)b)->name);
+}
+
+/* A sorted copy of an array of n pointers (caller frees). */
+static void *api_sorted(void *const *v, int n,
+			int (*cmp)(const void *, const void *))
+{
+	void **copy = xcalloc((size_t)n + 1, sizeof(*copy));
+
+	if (n > 0) {
+		memcpy(copy, v, (size_t)n * sizeof(*copy));
+		qsort(copy, (size_t)n, sizeof(*copy), cmp);
+	}
+	return copy;
+}
+
 int http_api_racks(struct ctl *ctl, const struct evkeyvalq *query,
 		   struct evbuffer *out)
 {
@@ -212,24 +249,35 @@ int http_api_racks(struct ctl *ctl, const struct evkeyvalq *query,
 	int nstate[ARRAY_SIZE(states)];
 	int64_t gpus = 0, used = 0, nodes = 0, jobs[16];
 	const struct cluster *c = ctl->cluster;
+	int nh = cluster_nhalls(c);
+	struct hall **halls = xcalloc((size_t)nh + 1, sizeof(*halls));
 	size_t pos = 0;
 	struct job *job;
 
 	(void)query;
+	for (int h = 0; h < nh; h++)
+		halls[h] = cluster_hall_at(c, h);
+	if (nh > 1)
+		qsort(halls, (size_t)nh, sizeof(*halls), api_hall_cmp);
 	memset(nstate, 0, sizeof(nstate));
 	memset(jobs, 0, sizeof(jobs));
 	api_header(ctl, out);
 	json_key(out, "halls", 0);
 	evbuffer_add_printf(out, "[");
-	for (int h = 0; h < cluster_nhalls(c); h++) {
-		const struct hall *hall = cluster_hall_at(c, h);
+	for (int h = 0; h < nh; h++) {
+		const struct hall *hall = halls[h];
+		struct pod **pods = api_sorted((void *const *)hall->pods,
+					       hall->npods, api_pod_cmp);
 
 		evbuffer_add_printf(out, "%s{", h ? "," : "");
 		json_kstr(out, "name", hall->name, 1);
 		json_key(out, "pods", 0);
 		evbuffer_add_printf(out, "[");
 		for (int p = 0; p < hall->npods; p++) {
-			const struct pod *pod = hall->pods[p];
+			const struct pod *pod = pods[p];
+			struct rack **racks =
+				api_sorted((void *const *)pod->racks,
+					   pod->nracks, api_rack_cmp);
 
 			evbuffer_add_printf(out, "%s{", p ? "," : "");
 			json_kstr(out, "name", pod->name, 1);
@@ -238,10 +286,10 @@ int http_api_racks(struct ctl *ctl, const struct evkeyvalq *query,
 			for (int r = 0; r < pod->nracks; r++) {
 				struct rack_sum s;
 
-				rack_summarize(pod->racks[r], &s);
+				rack_summarize(racks[r], &s);
 				if (r)
 					evbuffer_add_printf(out, ",");
-				rack_json(out, pod->racks[r], &s, c);
+				rack_json(out, racks[r], &s, c);
 				for (size_t k = 0; k < ARRAY_SIZE(states); k++)
 					if (!strcmp(states[k], s.state))
 						nstate[k]++;
@@ -250,10 +298,13 @@ int http_api_racks(struct ctl *ctl, const struct evkeyvalq *query,
 				nodes += s.nodes;
 			}
 			evbuffer_add_printf(out, "]}");
+			free(racks);
 		}
 		evbuffer_add_printf(out, "]}");
+		free(pods);
 	}
 	evbuffer_add_printf(out, "]");
+	free(halls);
 	while (ctl->jobs && (job = job_table_next(ctl->jobs, &pos)) != NULL)
 		if ((unsigned)job->state < ARRAY_SIZE(jobs))
 			jobs[job->state]++;
@@ -377,7 +428,7 @@ int http_api_nodes(struct ctl *ctl, const struct evkeyvalq *query,
 	const char *rack_name = evhttp_find_header(query, "rack");
 	const char *names = evhttp_find_header(query, "node");
 	const char *job_s = evhttp_find_header(query, "job");
-	int64_t now = util_now_mono_ms();
+	int64_t now = util_now_mono_ms(), matched = -1;
 	struct node **sel = NULL;
 	size_t nsel = 0;
 	struct err e;
@@ -420,13 +471,28 @@ int http_api_nodes(struct ctl *ctl, const struct evkeyvalq *query,
 		for (int i = 0; job->alloc && i < job->alloc->nparts; i++)
 			sel[nsel++] = job->alloc->parts[i].node;
 	} else {
+		/*
+		 * Every node of phase 2 is 13 MB of JSON and most of a second
+		 * of the loop: unfiltered listings come in pages.
+		 */
+		const char *limit_s = evhttp_find_header(query, "limit");
+		const char *offset_s = evhttp_find_header(query, "offset");
+		uint64_t limit = API_NODES_PAGE, offset = 0;
 		int total = cluster_nnodes(ctl->cluster);
 
-		sel = xcalloc((size_t)total + 1, sizeof(*sel));
-		for (int i = 0; i < total; i++)
-			sel[nsel++] = cluster_node_at(ctl->cluster, i);
+		if ((limit_s &&
+		     (api_parse_id(limit_s, &limit) < 0 || !limit)) ||
+		    (offset_s && api_parse_id(offset_s, &offset) < 0))
+			return http_api_error(out, 400, "bad limit or offset");
+		limit = MIN(limit, (uint64_t)API_NODES_PAGE_MAX);
+		sel = xcalloc((size_t)limit + 1, sizeof(*sel));
+		for (uint64_t i = offset; i < (uint64_t)total && nsel < limit;
+		     i++)
+			sel[nsel++] = cluster_node_at(ctl->cluster, (int)i);
+		matched = total;
 	}
 	api_header(ctl, out);
+	json_kint(out, "matched", matched >= 0 ? matched : (int64_t)nsel);
 	json_key(out, "nodes", 0);
 	evbuffer_add_printf(out, "[");
 	for (size_t i = 0; i < nsel; i++) {

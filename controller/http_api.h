@@ -19,7 +19,8 @@ struct evkeyvalq;
 /* Halls, pods and racks with a summary state per rack (the rack map). */
 int http_api_racks(struct ctl *ctl, const struct evkeyvalq *query,
 		   struct evbuffer *out);
-/* Nodes (all, or ?rack=NAME, ?node=HOSTLIST, ?job=ID) with their GPUs. */
+/* Nodes (?rack=NAME, ?node=HOSTLIST, ?job=ID, or all in pages of
+ * ?limit= (default 1000, at most 5000) from ?offset=) with their GPUs. */
 int http_api_nodes(struct ctl *ctl, const struct evkeyvalq *query,
 		   struct evbuffer *out);
 /* Jobs in memory, newest first (?id=ID[,ID...], ?user=, ?state=a,b or

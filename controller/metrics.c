@@ -31,6 +31,7 @@
 #include "controller/job.h"
 #include "controller/metrics.h"
 #include "controller/peer.h"
+#include "controller/powerctl.h"
 
 #define M_STATUS_SLOTS 12 /* protocol statuses 0..10, then "other" */
 #define M_JOB_SLOTS 16	  /* enum job_state values */
@@ -760,5 +761,6 @@ void metrics_render(struct metrics *m, struct ctl *ctl, struct evbuffer *out)
 	render_cluster(ctl, out);
 	render_conns(m, ctl, out);
 	render_db(ctl, out);
+	powerctl_metrics(ctl, out);
 	render_process(m, out);
 }

@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config \
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libssl-dev \
-postgresql openssl procps ${EXTRA_PKGS:-}"
+postgresql openssl procps prometheus chromium chromium-driver curl jq \
+${EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
