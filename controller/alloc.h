@@ -61,6 +61,9 @@ struct alloc {
 	uint32_t master_port;
 	int64_t created_mono_ms;
 	uint32_t kill_grace_sec; /* 0 = the configured kill_grace */
+	/* Stopping in power waves: kills go out from powerctl.c, not from
+	 * gang_stop or heartbeat reconciliation. */
+	bool kill_held;
 	struct event *timer; /* prepare timeout, kill retries */
 	struct ctl *ctl;
 	struct alloc *next, *prev; /* list of every allocation */

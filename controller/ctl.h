@@ -29,6 +29,7 @@ struct qos_table;
 struct resv_table;
 struct fairshare;
 struct health;
+struct powerctl;
 
 struct ctl_stats {
 	uint64_t jobs_submitted;
@@ -89,6 +90,7 @@ struct ctl {
 	struct hmap *finished_states;
 	void *breaker;		  /* drain.c */
 	struct health *health;	  /* health.c */
+	struct powerctl *power;	  /* powerctl.c: budgets, ramp, waves     */
 	int64_t last_pass_mono_ms;
 	int64_t last_fairshare_mono_ms;
 	int64_t last_usage_save_mono_ms;

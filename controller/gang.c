@@ -21,6 +21,7 @@
 #include "controller/gang.h"
 #include "controller/job.h"
 #include "controller/peer.h"
+#include "controller/powerctl.h"
 
 struct part_ref {
 	struct ctl *ctl;
@@ -129,11 +130,18 @@ static void gang_send_kill(struct ctl *ctl, struct alloc *a, int i)
 	p->kill_sent_ms = util_now_mono_ms();
 }
 
+void gang_kill_part(struct ctl *ctl, struct alloc *a, int i)
+{
+	gang_send_kill(ctl, a, i);
+}
+
 void gang_stop(struct ctl *ctl, struct alloc *a, const char *reason)
 {
 	if (a->end == ALLOC_LIVE) {
 		a->end = ALLOC_ENDING;
 		alloc_set_end_reason(a, reason);
+		/* A whole running gang may have to stop in power waves. */
+		powerctl_stopping(ctl, a);
 	}
 	if (a->timer)
 		event_del(a->timer);
@@ -151,7 +159,8 @@ void gang_stop(struct ctl *ctl, struct alloc *a, const char *reason)
 				return; /* a is freed */
 			continue;
 		}
-		gang_send_kill(ctl, a, i);
+		if (!a->kill_held)
+			gang_send_kill(ctl, a, i);
 	}
 }
 
@@ -411,6 +420,15 @@ static void gang_fill_ranks(const struct alloc *a, int i, const struct job *job,
 
 void gang_launch(struct ctl *ctl, struct alloc *a)
 {
+	/* The ramp limit may hold later waves back (powerctl.c). */
+	int now = powerctl_launch(ctl, a);
+
+	if (now > 0)
+		gang_launch_parts(ctl, a, now);
+}
+
+int gang_launch_parts(struct ctl *ctl, struct alloc *a, int max)
+{
 	struct job *job = a->job;
 	struct launch_common lc;
 	Colossus__LaunchJob m = COLOSSUS__LAUNCH_JOB__INIT;
@@ -421,6 +439,7 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 	uint32_t *gpu_store = xcalloc((size_t)rpn * 16, sizeof(uint32_t));
 	char **env = NULL, *array_id = NULL, *array_task = NULL;
 	size_t nenv = 0;
+	int sent = 0;
 
 	memset(&lc, 0, sizeof(lc));
 	lc.spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
@@ -428,6 +447,7 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 		/* The spec was validated at submit; a bad row is a bug. */
 		gang_finish(ctl, job, JOB_FAILED, "stored job spec is corrupt",
 			    false, 0);
+		sent = -1;
 		goto out;
 	}
 	lc.nodelist = alloc_nodelist(a);
@@ -470,16 +490,19 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 	m.kill_grace_sec = (uint32_t)ctl->cfg.kill_grace_sec;
 	req.body_case = COLOSSUS__REQUEST__BODY_LAUNCH_JOB;
 	req.launch_job = &m;
-	for (int i = 0; i < a->nparts; i++) {
+	for (int i = 0; i < a->nparts && sent < max; i++) {
 		struct alloc_part *p = &a->parts[i];
 		struct part_ref *ref;
 		struct err e;
 		char reason[300];
 
+		if (p->state != PART_NEW)
+			continue; /* an earlier wave */
 		if (!p->node->peer) {
 			snprintf(reason, sizeof(reason),
 				 "node %s is not connected", p->node->name);
 			gang_requeue(ctl, job, reason, p->node);
+			sent = -1;
 			break;
 		}
 		m.node_rank = (uint32_t)i;
@@ -493,9 +516,11 @@ void gang_launch(struct ctl *ctl, struct alloc *a)
 				 "cannot send launch to node %s: %s",
 				 p->node->name, e.msg);
 			gang_requeue(ctl, job, reason, p->node);
+			sent = -1;
 			break;
 		}
 		p->state = PART_LAUNCHING;
+		sent++;
 	}
 out:
 	if (lc.spec)
@@ -507,6 +532,7 @@ out:
 	free(ranks);
 	free(rank_ptrs);
 	free(gpu_store);
+	return sent;
 }
 
 /* ---- exits ------------------------------------------------------------ */
@@ -732,9 +758,24 @@ size_t gang_reconcile(struct ctl *ctl, struct node *n,
 				continue;
 		}
 		if (registering && a->parts[i].state == PART_LAUNCHING &&
-		    w[k]->state == COLOSSUS__WORKLOAD_STATE__WORKLOAD_STATE_PREPARED)
-			gang_part_prepared(ctl, a, i);
-		if (a->end == ALLOC_ENDING && !a->parts[i].kill_sent)
+		    w[k]->state ==
+			    COLOSSUS__WORKLOAD_STATE__WORKLOAD_STATE_PREPARED) {
+			/*
+			 * Node-rank 0 chose the rendezvous port when it
+			 * prepared; a restarted controller does not know it:
+			 * ask again (a repeated LaunchJob gets the same
+			 * answer, and the same port).
+			 */
+			if (i == 0 && !a->master_port && gang_live(a) &&
+			    a->job->state == JOB_STARTING) {
+				a->parts[i].state = PART_NEW;
+				powerctl_relaunch(ctl, a);
+			} else {
+				gang_part_prepared(ctl, a, i);
+			}
+		}
+		if (a->end == ALLOC_ENDING && !a->parts[i].kill_sent &&
+		    !a->kill_held)
 			gang_send_kill(ctl, a, i);
 	}
 	if (n->gpu_fencing != fencing) {
@@ -759,12 +800,26 @@ size_t gang_reconcile(struct ctl *ctl, struct node *n,
 		p = &a->parts[n->uses[u].part];
 		if (p->state == PART_RELEASED || p->exits_done)
 			continue;
-		if (!registering && (p->state == PART_NEW ||
-				     p->state == PART_LAUNCHING))
+		/* A later power wave: not launched yet, nothing to hold. */
+		if (p->state == PART_NEW)
+			continue;
+		if (!registering && p->state == PART_LAUNCHING)
 			continue;
 		if (a->end == ALLOC_ENDING) {
 			/* Being stopped and already gone: done. */
 			alloc_release_part(a, n->uses[u].part);
+			continue;
+		}
+		/*
+		 * Launched (as far as we know) but not held, and no rank of
+		 * the gang told to go: a wave the previous controller never
+		 * sent, or a prepared workload the agent lost.  Launch it
+		 * again, within the ramp, rather than requeue the gang.
+		 */
+		if (p->state == PART_LAUNCHING && gang_live(a) &&
+		    a->job->state == JOB_STARTING) {
+			p->state = PART_NEW;
+			powerctl_relaunch(ctl, a);
 			continue;
 		}
 		snprintf(why, sizeof(why), "ranks vanished from node %s",

@@ -19,8 +19,19 @@ struct alloc;
 struct job;
 struct node;
 
-/* Send phase 1 (LaunchJob) to every node; the allocation is committed. */
+/*
+ * Send phase 1 (LaunchJob) to every node; the allocation is committed.
+ * Under a ramp limit later waves follow from powerctl.c.
+ */
 void gang_launch(struct ctl *ctl, struct alloc *a);
+/*
+ * Send LaunchJob to the next max parts not launched yet (one power
+ * wave).  Returns how many were sent, or -1 when the gang was requeued
+ * or failed instead (a may then be gone).
+ */
+int gang_launch_parts(struct ctl *ctl, struct alloc *a, int max);
+/* Send part i its KillJob now (one part of a power wave of kills). */
+void gang_kill_part(struct ctl *ctl, struct alloc *a, int i);
 /*
  * The job's incarnation failed for an infrastructure reason: stop it and
  * requeue the job (new epoch at its next placement), avoiding culprit,

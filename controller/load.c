@@ -25,6 +25,7 @@
 #include "controller/drain.h"
 #include "controller/fairshare.h"
 #include "controller/load.h"
+#include "controller/powerctl.h"
 #include "controller/qos.h"
 #include "controller/resv.h"
 #include "controller/submitq.h"
@@ -41,6 +42,7 @@ enum {
 	Q_QOS,
 	Q_RESV,
 	Q_USAGE,
+	Q_POWER,
 	Q_COMMIT,
 };
 
@@ -512,6 +514,8 @@ static void load_done(const struct pgq_result *r, void *arg)
 			      strtod(load_val(r, Q_USAGE, i, 1), NULL));
 	bad = load_jobs(ctl, r);
 	load_allocs(ctl, r);
+	powerctl_load_limits(ctl, r, Q_POWER);
+	powerctl_loaded(ctl);
 	job_table_set_next_id(ctl->jobs,
 			      strtoull(load_val(r, Q_MAXID, 0, 0), NULL, 10) +
 				      1);
@@ -587,6 +591,8 @@ void load_start(struct ctl *ctl)
 		    "WHERE end_time > now()",
 		    0, NULL);
 	pgq_txn_add(t, "SELECT account, usage FROM account_usage", 0, NULL);
+	pgq_txn_add(t, "SELECT scope, name, limit_w FROM power_limits", 0,
+		    NULL);
 	pgq_txn_add(t, "COMMIT", 0, NULL);
 	if (pgq_txn_commit(t, load_done, ctl, &e) < 0)
 		log_warn("load: %s; retrying when the database is back", e.msg);

@@ -23,6 +23,8 @@ libcontroller_a_SOURCES = \
 	controller/place.c controller/place.h \
 	controller/policy.c controller/policy.h \
 	controller/plan.c controller/plan.h \
+	controller/power.c controller/power.h \
+	controller/powerctl.c controller/powerctl.h controller/power_wave.c \
 	controller/qos.c controller/qos.h \
 	controller/resv.c controller/resv.h \
 	controller/fairshare.c controller/fairshare.h \
@@ -30,6 +32,7 @@ libcontroller_a_SOURCES = \
 	controller/rpc_admin.c controller/rpc_job.c controller/rpc_node.c \
 	controller/rpc_sched.c controller/rpc_acct.c controller/rpc_health.c \
 	controller/ratelimit.c controller/ratelimit.h \
+	controller/rpc_power.c \
 	controller/sched.c controller/sched.h \
 	controller/submitq.c controller/submitq.h
 nodist_libcontroller_a_SOURCES = sql/migrations.c

@@ -42,6 +42,7 @@
 #include "controller/migrations.h"
 #include "controller/node.h"
 #include "controller/peer.h"
+#include "controller/powerctl.h"
 #include "controller/qos.h"
 #include "controller/resv.h"
 #include "controller/sched.h"
@@ -198,6 +199,9 @@ static void ctl_reload(struct ctl *ctl)
 	log_set_debug(mask);
 	if (ctl->health && health_reload(ctl, &e) < 0)
 		log_err("reload: health policy: %s; keeping the running policy",
+			e.msg);
+	if (powerctl_reload(ctl, &e) < 0)
+		log_err("reload: power: %s; keeping the running settings",
 			e.msg);
 	log_info("configuration reloaded from %s", ctl->config_path);
 }
@@ -363,6 +367,7 @@ static void ctl_free(struct ctl *ctl)
 	http_destroy(ctl->http);
 	ctl->http = NULL;
 	submitq_destroy(ctl->submitq);
+	powerctl_destroy(ctl);
 	health_fini(ctl);
 	free(ctl->breaker);
 	alloc_destroy_all(ctl);
@@ -465,6 +470,8 @@ int main(int argc, char **argv)
 	ctl.finished_states = hmap_create();
 	if (health_init(&ctl, &e) < 0)
 		fatal("health policy: %s", e.msg);
+	if (powerctl_create(&ctl, &e) < 0)
+		fatal("power: %s", e.msg);
 	ctl.events = events_create(&ctl);
 	ctl.submitq = submitq_create(&ctl);
 	ctl.sched_soon = evtimer_new(ctl.base, ctl_sched_cb, &ctl);

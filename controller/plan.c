@@ -49,6 +49,15 @@ struct planner {
 	int64_t *avail; /* lazily computed */
 	struct plan_shape shapes[PLAN_SHAPES];
 	int nshapes;
+	/*
+	 * Shapes with no start within the backfill horizon either: a job
+	 * at least as big cannot get one later in the pass (blocks only
+	 * grow), so it skips plan_earliest, whose cost is a scan of every
+	 * node: without this a pass over a queue that does not fit cost
+	 * O(pending jobs x nodes) (bench/submit-throughput.sh).
+	 */
+	struct plan_shape late[PLAN_SHAPES];
+	int nlate;
 	bool someone_reserved;
 };
 
@@ -185,37 +194,48 @@ static void plan_req(const struct planner *p, const struct job *job,
 	}
 }
 
-static bool plan_shape_known_bad(const struct planner *p,
-				 const struct place_req *req)
+static bool plan_shape_in(const struct plan_shape *shapes, int n,
+			  const struct place_req *req)
 {
 	if (req->nfeatures || req->nexclude || req->owner)
 		return false;
-	for (int i = 0; i < p->nshapes; i++) {
-		const struct plan_shape *s = &p->shapes[i];
+	for (int i = 0; i < n; i++) {
+		const struct plan_shape *s = &shapes[i];
 
 		if (req->nodes >= s->nodes && req->gpus_per_node == s->gpus &&
-		    req->segment == s->segment && (int)req->within == s->within &&
-		    req->end_time >= s->end &&
+		    req->segment == s->segment &&
+		    (int)req->within == s->within && req->end_time >= s->end &&
 		    !strcmp(req->gpu_model ? req->gpu_model : "", s->model))
 			return true;
 	}
 	return false;
 }
 
-static void plan_shape_failed(struct planner *p, const struct place_req *req)
+static bool plan_shape_known_bad(const struct planner *p,
+				 const struct place_req *req)
+{
+	return plan_shape_in(p->shapes, p->nshapes, req);
+}
+
+static void plan_shape_add(struct plan_shape *shapes, int *n,
+			   const struct place_req *req)
 {
 	struct plan_shape *s;
 
-	if (req->nfeatures || req->nexclude || req->owner ||
-	    p->nshapes == PLAN_SHAPES)
+	if (req->nfeatures || req->nexclude || req->owner || *n == PLAN_SHAPES)
 		return;
-	s = &p->shapes[p->nshapes++];
+	s = &shapes[(*n)++];
 	s->nodes = req->nodes;
 	s->gpus = req->gpus_per_node;
 	s->segment = req->segment;
 	s->within = (int)req->within;
 	s->model = req->gpu_model ? req->gpu_model : "";
 	s->end = req->end_time;
+}
+
+static void plan_shape_failed(struct planner *p, const struct place_req *req)
+{
+	plan_shape_add(p->shapes, &p->nshapes, req);
 }
 
 static int plan_time_cmp(const void *a, const void *b)
@@ -369,6 +389,116 @@ static void plan_set_avail(struct planner *p, const struct job *job,
 			p->avail[res->nodes[i]->index] = end;
 }
 
+/* ---- power budgets ---------------------------------------------------- */
+
+#define PLAN_POWER_TRIES 4
+
+/* Nodes kept off a placement attempt (a rack or hall at its power
+ * limit), with the blocks they had before. */
+struct plan_avoid {
+	struct node **nodes;
+	int64_t *from, *owner;
+	int n, cap;
+};
+
+static void plan_avoid_node(struct plan_avoid *av, struct node *n)
+{
+	if (n->block_from == INT64_MIN)
+		return; /* kept off already */
+	if (av->n == av->cap) {
+		av->cap = av->cap ? av->cap * 2 : 64;
+		av->nodes = xreallocarray(av->nodes, (size_t)av->cap,
+					  sizeof(*av->nodes));
+		av->from = xreallocarray(av->from, (size_t)av->cap,
+					 sizeof(*av->from));
+		av->owner = xreallocarray(av->owner, (size_t)av->cap,
+					  sizeof(*av->owner));
+	}
+	av->nodes[av->n] = n;
+	av->from[av->n] = n->block_from;
+	av->owner[av->n] = n->block_owner;
+	av->n++;
+	if (n->block_from == PLAN_INF)
+		n->rack->nblocked++;
+	/* Blocked from the beginning of time for nobody: no job fits. */
+	n->block_from = INT64_MIN;
+	n->block_owner = 0;
+}
+
+static void plan_avoid_rack(struct plan_avoid *av, const struct rack *r)
+{
+	for (int k = 0; k < r->nnodes; k++)
+		plan_avoid_node(av, r->nodes[k]);
+}
+
+static void plan_avoid_restore(struct plan_avoid *av)
+{
+	for (int i = av->n - 1; i >= 0; i--) {
+		struct node *n = av->nodes[i];
+
+		n->block_from = av->from[i];
+		n->block_owner = av->owner[i];
+		if (av->from[i] == PLAN_INF)
+			n->rack->nblocked--;
+	}
+	free(av->nodes);
+	free(av->from);
+	free(av->owner);
+	memset(av, 0, sizeof(*av));
+}
+
+/*
+ * Check a placement against the power budgets.  When a rack or hall is
+ * at its limit, try placements that avoid it.  Returns true with res
+ * (perhaps another placement) to start, or false with res freed and the
+ * job's reason set to the first placement's verdict.
+ */
+static bool plan_power_fit(struct planner *p, struct job *job,
+			   const struct place_req *req,
+			   struct place_result *res)
+{
+	const struct plan_power_hook *pw = p->cfg->power;
+	struct plan_power_verdict v, first;
+	struct plan_avoid av;
+	bool ok = false;
+
+	if (!pw || !pw->check)
+		return true;
+	memset(&av, 0, sizeof(av));
+	memset(&first, 0, sizeof(first));
+	for (int t = 0;; t++) {
+		memset(&v, 0, sizeof(v));
+		if (pw->check(pw->arg, job, res, &v) == 0) {
+			ok = true;
+			break;
+		}
+		if (t == 0)
+			first = v;
+		place_result_free(res);
+		if (t + 1 == PLAN_POWER_TRIES || (!v.avoid_rack && !v.avoid_hall))
+			break;
+		if (v.avoid_hall) {
+			for (int i = 0; i < v.avoid_hall->npods; i++)
+				for (int k = 0; k < v.avoid_hall->pods[i]->nracks;
+				     k++)
+					plan_avoid_rack(
+						&av, v.avoid_hall->pods[i]->racks[k]);
+		} else {
+			plan_avoid_rack(&av, v.avoid_rack);
+		}
+		if (!place_find(p->c, req, res))
+			break;
+	}
+	plan_avoid_restore(&av);
+	if (!ok) {
+		job_set_reason(job, *first.why ? first.why
+					       : "waiting for power");
+		if (pw->blocked)
+			pw->blocked(pw->arg, job);
+	}
+	return ok;
+}
+
 static void plan_reason_at(struct job *job, const char *what, int64_t at)
 {
 	char buf[160];
@@ -399,6 +529,8 @@ static void plan_one(struct planner *p, struct job *job)
 	if (plan_shape_known_bad(p, &req))
 		p->st->skipped++;
 	else if (place_find(p->c, &req, &res)) {
+		if (!plan_power_fit(p, job, &req, &res))
+			return;
 		if (p->hooks->start(p->hooks->arg, job, &res) == 0) {
 			p->st->started++;
 			if (p->someone_reserved)
@@ -420,7 +552,8 @@ static void plan_one(struct planner *p, struct job *job)
 		job_set_reason(job, "waiting for preempted jobs to stop");
 		return;
 	}
-	if (p->st->reserved < p->cfg->bf_depth) {
+	if (p->st->reserved < p->cfg->bf_depth &&
+	    (req.allow_spares || !plan_shape_in(p->late, p->nlate, &req))) {
 		if (plan_earliest(p, job, &req, &at, &res)) {
 			for (int i = 0; i < res.n; i++)
 				plan_block(res.nodes[i], at, (int64_t)job->id);
@@ -431,6 +564,8 @@ static void plan_one(struct planner *p, struct job *job)
 			plan_reason_at(job, "waiting for resources", at);
 			return;
 		}
+		if (!req.allow_spares)
+			plan_shape_add(p->late, &p->nlate, &req);
 		job_set_reason(job, job->time_limit_sec || req.within
 					    ? "waiting for resources (none "
 					      "expected within the backfill "

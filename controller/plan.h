@@ -16,7 +16,9 @@
 #include <stdint.h>
 
 struct cluster;
+struct hall;
 struct job;
+struct rack;
 struct qos_table;
 struct resv_table;
 struct place_result;
@@ -29,10 +31,33 @@ struct plan_hooks {
 	void *arg;
 };
 
+/* The power budget's answer about one placement (powerctl.c). */
+struct plan_power_verdict {
+	char why[200];		/* "waiting for power: ..." */
+	/* A placement elsewhere could fit: keep the job off this rack or
+	 * hall and try again.  NULL: no placement can (the site). */
+	const struct rack *avoid_rack;
+	const struct hall *avoid_hall;
+};
+
+struct plan_power_hook {
+	/* May job start on res now?  0, or -1 with v filled. */
+	int (*check)(void *arg, const struct job *job,
+		     const struct place_result *res,
+		     struct plan_power_verdict *v);
+	/* The job found no placement within the budgets this pass. */
+	void (*blocked)(void *arg, const struct job *job);
+	void *arg;
+};
+
 struct plan_cfg {
 	int bf_depth;	       /* blocked jobs that get a reservation */
 	int64_t bf_horizon_sec; /* backfill looks this far ahead */
 	int64_t claim_sec;     /* how long preempted nodes are held */
+	/* Power budgets; NULL: none.  A job whose placement would exceed
+	 * a rack, hall or site limit tries a placement avoiding the rack
+	 * or hall a few times, then waits with the budget's reason. */
+	const struct plan_power_hook *power;
 };
 
 struct plan_stats {

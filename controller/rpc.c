@@ -87,6 +87,10 @@ static const struct rpc_handler rpc_table[] = {
 	  rpc_health_get },
 	{ REQ_CASE(RACK_READINGS), "rack_readings", R_MONITOR | R_ADMIN, 0,
 	  rpc_health_rack_readings },
+	{ REQ_CASE(GET_POWER), "get_power", R_PEOPLE, RUN_IN_BLIP,
+	  rpc_power_get },
+	{ REQ_CASE(SET_POWER_LIMIT), "set_power_limit", R_ADMIN, 0,
+	  rpc_power_set_limit },
 };
 
 /*

@@ -65,5 +65,7 @@ void rpc_sched_create_resv(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_sched_delete_resv(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_acct_history(struct rpc_req *r, const Colossus__Request *msg);
 void rpc_acct_report(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_power_get(struct rpc_req *r, const Colossus__Request *msg);
+void rpc_power_set_limit(struct rpc_req *r, const Colossus__Request *msg);
 
 #endif

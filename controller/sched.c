@@ -23,6 +23,7 @@
 #include "controller/job.h"
 #include "controller/place.h"
 #include "controller/plan.h"
+#include "controller/powerctl.h"
 #include "controller/qos.h"
 #include "controller/resv.h"
 #include "controller/sched.h"
@@ -145,6 +146,7 @@ static int sched_start(void *arg, struct job *job,
 
 	job->alloc = a;
 	job->epoch = a->epoch;
+	powerctl_started(ctl, res);
 	job->start_time = util_now_wall_s();
 	job->expected_start = 0;
 	free(job->nodelist);
@@ -371,6 +373,7 @@ void sched_pass(struct ctl *ctl)
 	pcfg.bf_depth = (int)ctl->cfg.bf_depth;
 	pcfg.bf_horizon_sec = (int64_t)ctl->cfg.bf_horizon_sec;
 	pcfg.claim_sec = 300;
+	powerctl_begin_pass(ctl, &pcfg);
 	hooks.start = sched_start;
 	hooks.preempt = sched_preempt;
 	hooks.arg = b;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "controller/power.h"
 #include "controller/settings.h"
 
 #define O(f) offsetof(struct ctl_config, f)
@@ -169,17 +170,48 @@ const struct cfg_opt ctl_config_table[] = {
 	{ "limits", "submit_burst", CFG_INT, O(submit_burst), "10000", R, 1,
 	  10000000,
 	  "submissions one identity may make at once beyond submit_rate" },
+	{ "power", "node_power", CFG_LIST, O(node_power), "", R, 0, 0,
+	  "node draw by GPU model, overriding the built-in figures "
+	  "(docs/power.md): MODEL idle=W busy=W [gpus=N gpu_idle=W "
+	  "gpu_max=W], comma-separated" },
+	{ "power", "site_limit", CFG_STR, O(power_site_limit), "0", R, 0, 0,
+	  "most the whole site may draw (e.g. 150MW); 0 = unlimited" },
+	{ "power", "hall_limit", CFG_STR, O(power_hall_limit), "0", R, 0, 0,
+	  "most each hall may draw, unless set per hall with colossus "
+	  "power limit; 0 = unlimited" },
+	{ "power", "rack_limit", CFG_STR, O(power_rack_limit), "0", R, 0, 0,
+	  "most each rack may draw, unless set per rack; 0 = unlimited" },
+	{ "power", "ramp", CFG_STR, O(power_ramp), "0", R, 0, 0,
+	  "most the cluster's draw may rise (or fall, by planned stops) "
+	  "within ramp_window (e.g. 20MW); bigger gangs start and stop in "
+	  "waves; 0 = no ramp limit" },
+	{ "power", "ramp_window", CFG_DURATION, O(power_ramp_window_sec),
+	  "10s", R, 1, 3600, "the window of the ramp limit" },
+	{ "power", "stale_samples", CFG_INT, O(power_stale_samples), "3", R,
+	  1, 1000,
+	  "GPU power readings older than this many [health] sample "
+	  "intervals are not used (the model is)" },
+	{ "power", "drop_event", CFG_STR, O(power_drop_event), "1MW", R, 0, 0,
+	  "unplanned stops of running gangs dropping at least this much "
+	  "are recorded as power_drop events" },
+	{ "power", "reserve", CFG_BOOL, O(power_reserve), "true", R, 0, 0,
+	  "a job waiting for power holds back lower-priority jobs in the "
+	  "hall or site it waits for (false: they may use the headroom)" },
 	CFG_END,
 };
 
 int ctl_config_load(struct ctl_config *cfg, const char *path, struct err *e)
 {
+	struct power_cfg pc;
+
 	memset(cfg, 0, sizeof(*cfg));
 	if (cfg_defaults(ctl_config_table, cfg, e) < 0)
 		return -1;
 	if (path && cfg_load_file(ctl_config_table, cfg, path, e) < 0)
 		return -1;
 	if (cfg_check_required(ctl_config_table, cfg, e) < 0)
+		return err_prefix(e, "%s", path ? path : "configuration");
+	if (power_cfg_from(&pc, cfg, e) < 0)
 		return err_prefix(e, "%s", path ? path : "configuration");
 	if (cfg->lease_sec <= cfg->heartbeat_interval_sec)
 		return err_set(e,

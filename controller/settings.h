@@ -81,6 +81,16 @@ struct ctl_config {
 	int64_t max_handshakes;	  /* TLS handshakes in progress at once      */
 	int64_t submit_rate;	  /* submissions per second per identity     */
 	int64_t submit_burst;	  /* ... beyond the rate, at once            */
+	/* [power] (parsed and checked by power.c) */
+	struct cfg_list node_power; /* "H100 idle=2.5kW busy=10.2kW", ...    */
+	char *power_site_limit;	  /* "150MW"; "0" = unlimited                */
+	char *power_hall_limit;
+	char *power_rack_limit;
+	char *power_ramp;	  /* most change of draw per window          */
+	uint64_t power_ramp_window_sec;
+	int64_t power_stale_samples;
+	char *power_drop_event;
+	bool power_reserve;
 };
 
 extern const struct cfg_opt ctl_config_table[];
