@@ -15,4 +15,10 @@ TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/lib/tap.sh tests/lib/pg.sh \
 	tests/lib/cluster.sh
 include $(srcdir)/tests/integration/agent.mk
+include $(srcdir)/tests/integration/security.mk
+include $(srcdir)/tests/integration/ops.mk
+include $(srcdir)/tests/integration/cli.mk
+include $(srcdir)/tests/integration/bench.mk
 include $(srcdir)/tests/integration/ha.mk
+include $(srcdir)/tests/integration/power.mk
+include $(srcdir)/tests/integration/health.mk
