@@ -44,7 +44,7 @@ CLIENT_MANS = \
 	client/man/colossus-drain.1 client/man/colossus-resume.1 \
 	client/man/colossus-events.1 client/man/colossus-health.1 \
 	client/man/colossus-node.1 client/man/colossus-breaker.1 \
-	client/man/colossus-rack.1
+	client/man/colossus-rack.1 client/man/colossus-power.1
 # man_MANS (section from the .1 suffix) keeps clear of docs/man/local.mk,
 # which sets dist_man1_MANS for colossus(1).
 dist_man_MANS = $(CLIENT_MANS)

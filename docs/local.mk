@@ -4,3 +4,5 @@ EXTRA_DIST += docs/architecture.md docs/config.md docs/topology.md \
 	docs/ha.md \
 	scripts/gen-config-doc.sh
 EXTRA_DIST += docs/admin-guide.md docs/user-guide.md docs/slurm-mapping.md
+# Every docs/*.md is listed here, including those of one feature.
+EXTRA_DIST += docs/power.md docs/agent.md docs/gpu-backends.md

@@ -12,4 +12,3 @@ libagentgpu_a_SOURCES = \
 	nodeagent/xid_dedup.c nodeagent/xid_dedup.h \
 	nodeagent/nic.c nodeagent/nic.h
 libagentgpu_a_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
-EXTRA_DIST += docs/gpu-backends.md

@@ -28,4 +28,3 @@ colossus_nodeagent_SOURCES = nodeagent/main.c
 colossus_nodeagent_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 colossus_nodeagent_LDADD = libagent.a libagentgpu.a $(COMMON_LIBS) \
 	$(DEP_LIBS) -lpthread
-EXTRA_DIST += docs/agent.md

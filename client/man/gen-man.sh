@@ -137,3 +137,4 @@ page topology "load halls, pods, racks and nodes" apply
 page node "explain a node's state" why
 page breaker "the health circuit breaker" reset
 page rack "report a rack's cooling and power readings" readings
+page power "power draw, limits and headroom; set a limit (admins)" "" limit

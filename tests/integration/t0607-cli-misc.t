@@ -30,7 +30,7 @@ is "$(rc_of cli nobody cancel "$d")" 7 "a conflict (cancelling a finished job): 
 like "$("$CLI_BIN" --help)" "Exit codes:" "--help lists the exit codes"
 
 # ---- help for every command, and its man page
-cmds="submit cancel jobs:queue job-show:show job-why:why hold release job-priority nodes racks qos-list qos-set qos-remove reservation-create reservation-list reservation-delete history report whoami version topology-apply drain resume events health node-why breaker-reset rack-readings"
+cmds="submit cancel jobs:queue job-show:show job-why:why hold release job-priority nodes racks qos-list qos-set qos-remove reservation-create reservation-list reservation-delete history report whoami version topology-apply drain resume events health node-why breaker-reset rack-readings power power-limit"
 for c in $cmds; do
 	name=$(echo "${c%%:*}" | tr '-' ' ')
 	h=$("$CLI_BIN" help $name 2>&1); rc=$?

@@ -6,5 +6,3 @@ TESTS += tests/unit/test_power
 tests_unit_test_power_SOURCES = tests/unit/test_power.c
 tests_unit_test_power_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 tests_unit_test_power_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)
-# The feature's documentation (tests check what it describes).
-EXTRA_DIST += docs/power.md
