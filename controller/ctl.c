@@ -33,7 +33,15 @@ void ctl_sched_soon(struct ctl *ctl)
 	 * min_pass_interval serves them all.
 	 */
 	since = util_now_mono_ms() - ctl->last_pass_mono_ms;
-	wait = ctl->cfg.min_pass_interval_ms - since;
+	wait = ctl->cfg.min_pass_interval_ms;
+	/*
+	 * And never more than a quarter of the loop's time: on a big
+	 * cluster a pass costs tens of milliseconds, and a pass per submit
+	 * would starve the submits (and heartbeats) that trigger it.
+	 */
+	if ((int64_t)(ctl->stats.sched_last_us / 1000) * 3 > wait)
+		wait = (int64_t)(ctl->stats.sched_last_us / 1000) * 3;
+	wait -= since;
 	if (wait > 0)
 		tv.tv_usec = (suseconds_t)(wait * 1000);
 	evtimer_add(ctl->sched_soon, &tv);

@@ -86,7 +86,8 @@ const struct cfg_opt ctl_config_table[] = {
 	  "most submissions committed in one database transaction" },
 	{ "scheduler", "min_pass_interval_ms", CFG_INT,
 	  O(min_pass_interval_ms), "20", R, 0, 10000,
-	  "passes triggered by changes run at most this often" },
+	  "passes triggered by changes run at most this often (and leave "
+	  "at least 3 times the last pass's duration between them)" },
 	{ "scheduler", "backfill_depth", CFG_INT, O(bf_depth), "8", R, 0, 1000,
 	  "highest-priority blocked jobs that get a reservation of the "
 	  "nodes they will get (others backfill around them)" },
