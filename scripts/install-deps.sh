@@ -5,6 +5,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config \
 libevent-dev libprotobuf-c-dev protobuf-c-compiler libpq-dev libssl-dev \
 postgresql openssl procps prometheus chromium chromium-driver curl jq \
+clang libclang-rt-14-dev valgrind \
 ${EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do

@@ -3,7 +3,10 @@
 #   1. install what is missing, build from a clean checkout,
 #   2. make check (unit and integration tests, real PostgreSQL, real TLS),
 #   3. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer,
-#   4. make distcheck (tarball builds and installs; one quick test inside).
+#   4. make distcheck (tarball builds and installs; one quick test inside),
+#   5. every libFuzzer target briefly (clang build, 5 s each on its corpus),
+#   6. the controller and agent integration tests t0001-t0004 once with
+#      both daemons under valgrind (no invalid accesses, no leaks).
 # The last line is "N passed, N failed", counted from the TAP results.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +52,35 @@ else
 	status=1
 fi
 
+# One result each, counted like distcheck: the stage passed or failed.
+extra_passed=0 extra_failed=0
+stage() { # NAME COMMAND...: run a stage, print its tail if it fails
+	_name=$1; shift
+	if "$@" >"$src/build-ci/$_name.out" 2>&1; then
+		echo "   $_name ok"
+		tail -n 12 "$src/build-ci/$_name.out" | sed 's/^/   /'
+		extra_passed=$((extra_passed + 1))
+	else
+		tail -n 30 "$src/build-ci/$_name.out"
+		extra_failed=$((extra_failed + 1))
+		status=1
+	fi
+}
+
+echo "== fuzz (libFuzzer, 5 s per target)"
+fuzz_build() {
+	rm -rf "$src/build-ci-fuzz" && mkdir -p "$src/build-ci-fuzz" &&
+		cd "$src/build-ci-fuzz" &&
+		"$src/configure" -q --enable-fuzzers CC=clang &&
+		make -s -j"$jobs" fuzz &&
+		sh "$src/tests/fuzz/run.sh" . 5
+}
+stage fuzz fuzz_build
+cd "$src"
+
+echo "== valgrind (t0001-t0004, controller and agents under memcheck)"
+stage valgrind sh "$src/tests/valgrind/run.sh" "$src/build-ci"
+
 passed=0 failed=0
 for l in $logs; do
 	[ -f "$l" ] || { failed=$((failed + 1)); continue; }
@@ -61,6 +93,8 @@ for l in $logs; do
 	failed=$((failed + ${f:-0} + ${xp:-0} + ${e:-0}))
 done
 [ "$distcheck_ok" -eq 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
+passed=$((passed + extra_passed))
+failed=$((failed + extra_failed))
 [ "$failed" -eq 0 ] || status=1
 echo "$passed passed, $failed failed"
 exit "$status"
