@@ -99,7 +99,12 @@ touch "$gate"
 wait_for 30 state_is "$gb" completed
 ok $? "the other gang completes"
 rm -f "$gate"
-is "$(cli nobody nodes 'n[00001-00004]' --json | jq_ '.nodes[].admin_state' | sort -u)" drained "every node of the rack shows drained"
+# Draining becomes drained at the controller's next sweep once a node is
+# idle: wait for it rather than race it.
+rack_nodes_states() { cli nobody nodes 'n[00001-00004]' --json | jq_ '.nodes[].admin_state' | sort -u; }
+rack_nodes_drained() { [ "$(rack_nodes_states)" = drained ]; }
+wait_for 30 rack_nodes_drained
+is "$(rack_nodes_states)" drained "every node of the rack shows drained"
 
 # ---- drains survive a controller SIGKILL (invariants 1 and 2)
 out=$(cli admin1 drain node 'n[00005-00006]' --reason 'tray swap')
