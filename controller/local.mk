@@ -30,7 +30,8 @@ libcontroller_a_SOURCES = \
 	controller/fairshare.c controller/fairshare.h \
 	controller/rpc.c controller/rpc.h \
 	controller/rpc_admin.c controller/rpc_job.c controller/rpc_node.c \
-	controller/rpc_sched.c controller/rpc_acct.c controller/rpc_health.c \
+	controller/rpc_sched.c controller/rpc_acct.c controller/rpc_acct.h \
+	controller/rpc_health.c \
 	controller/ratelimit.c controller/ratelimit.h \
 	controller/rpc_power.c \
 	controller/sched.c controller/sched.h \
