@@ -13,8 +13,11 @@ _submit_loop() { # K
 	_k=$1; _i=0
 	while [ ! -f "$T/stop-submitters" ]; do
 		_i=$((_i + 1))
-		_id=$(cli nobody submit --quiet --hold -J "burst-$_k-$_i" -- /bin/true 2>>"$T/submit-$_k.err") &&
+		if _id=$(cli nobody submit --quiet --hold -J "burst-$_k-$_i" -- /bin/true 2>>"$T/submit-$_k.err"); then
 			echo "$_id burst-$_k-$_i" >> "$T/acked-$_k"
+		else
+			echo "burst-$_k-$_i" >> "$T/failed-$_k"
+		fi
 	done
 }
 
@@ -23,6 +26,7 @@ submitters_start() { # K
 	SUBMITTER_PIDS=""
 	for _k in $(seq 1 "$1"); do
 		: > "$T/acked-$_k"
+		: > "$T/failed-$_k"
 		_submit_loop "$_k" &
 		SUBMITTER_PIDS="$SUBMITTER_PIDS $!"
 	done
@@ -35,6 +39,19 @@ submitters_stop() {
 }
 
 acked_ids() { cat "$T"/acked-[0-9]* 2>/dev/null; }
+
+# Submissions whose CLI gave up with an error: the controller may still
+# have committed them (the answer was lost with the killed controller),
+# so they may or may not be in the database.
+failed_names() { cat "$T"/failed-[0-9]* 2>/dev/null; }
+
+# Jobs in the database that no client got an id for and whose CLI did
+# not report a failure either: these would be phantom jobs.  Prints them.
+check_unexplained_jobs() {
+	pg_psql "SELECT name FROM jobs WHERE name LIKE 'burst-%'" | LC_ALL=C sort > "$T/db-names"
+	{ acked_ids | cut -d' ' -f2; failed_names; } | LC_ALL=C sort > "$T/known-names"
+	comm -23 "$T/db-names" "$T/known-names"
+}
 
 # Every acknowledged job is in the database under its name (invariant
 # 1), and no name appears twice (idempotent retries).  Prints problems.
