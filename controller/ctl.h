@@ -75,8 +75,12 @@ struct ctl {
 	bool stopping;
 	int64_t started_mono_ms;
 	/* Until this time nodes that have not re-registered are not declared
-	 * down: a fresh controller grants every node a full lease. */
+	 * down: a fresh controller grants every node a full lease.  After
+	 * it, while agents are still registering, those not back yet keep
+	 * waiting (node_restart_grace()), up to restart_grace_max. */
 	int64_t grace_until_mono_ms;
+	int64_t grace_start_mono_ms;
+	int64_t last_register_mono_ms; /* the latest agent registration */
 	struct cluster *cluster;
 	struct job_table *jobs;
 	struct alloc *allocs;	  /* every live or ending allocation      */

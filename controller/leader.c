@@ -118,8 +118,7 @@ static void leader_term_done(const struct pgq_result *r, void *arg)
 		ctl->blip_agents_released = false;
 		if (ctl->blip_ev)
 			evtimer_del(ctl->blip_ev);
-		ctl->grace_until_mono_ms =
-			util_now_mono_ms() + (int64_t)ctl->cfg.lease_sec * 1000;
+		node_grace_begin(ctl);
 		log_info("leader: lock taken back (term %" PRId64 "); "
 			 "resuming",
 			 term);

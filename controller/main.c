@@ -135,8 +135,7 @@ void ctl_loaded(struct ctl *ctl)
 {
 	ctl->loaded = true;
 	ctl->active = ctl->leader;
-	ctl->grace_until_mono_ms = util_now_mono_ms() +
-				   (int64_t)ctl->cfg.lease_sec * 1000;
+	node_grace_begin(ctl);
 	log_info("controller %s active: serving on %s (port %d)", ctl->id,
 		 ctl->cfg.listen, listener_port(ctl->listener));
 	ctl_sched_soon(ctl);

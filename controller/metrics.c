@@ -30,6 +30,7 @@
 #include "controller/http.h"
 #include "controller/job.h"
 #include "controller/metrics.h"
+#include "controller/node.h"
 #include "controller/peer.h"
 #include "controller/powerctl.h"
 
@@ -391,7 +392,7 @@ static void render_controller(struct ctl *ctl, struct evbuffer *o)
 	one_u(o, "colossus_controller_lease_grace", "gauge",
 	      "1 while nodes that have not re-registered since start may not "
 	      "be declared down.",
-	      ctl->active && util_now_mono_ms() < ctl->grace_until_mono_ms);
+	      ctl->active && node_restart_grace(ctl, util_now_mono_ms()));
 }
 
 /* ---- jobs ---- */

@@ -184,13 +184,53 @@ void node_disconnected(struct ctl *ctl, struct node *n, struct peer *p,
 		 (double)(n->lease_expires_ms - util_now_mono_ms()) / 1000.0);
 }
 
+void node_grace_begin(struct ctl *ctl)
+{
+	int64_t now = util_now_mono_ms();
+
+	ctl->grace_start_mono_ms = now;
+	ctl->last_register_mono_ms = now;
+	ctl->grace_until_mono_ms = now + (int64_t)ctl->cfg.lease_sec * 1000;
+}
+
+void node_registered(struct ctl *ctl)
+{
+	ctl->last_register_mono_ms = util_now_mono_ms();
+}
+
+/*
+ * After a start or a takeover every agent reconnects at once, and the
+ * rate at which one controller completes TLS handshakes and
+ * registrations bounds how soon the last one is back: thousands of
+ * agents can take longer than a lease.  A node still waiting its turn
+ * is not dead, and declaring it down would requeue healthy gangs, which
+ * is exactly what a takeover must not do (DESIGN "Node liveness and
+ * fencing").  So the first lease is always granted, and after it nodes
+ * that have not registered keep waiting as long as registrations are
+ * still arriving (one within the last lease), up to restart_grace_max.
+ * Once registrations stop, whoever is missing gets one more lease.
+ */
+bool node_restart_grace(const struct ctl *ctl, int64_t now)
+{
+	int64_t lease = (int64_t)ctl->cfg.lease_sec * 1000;
+
+	if (now < ctl->grace_until_mono_ms)
+		return true;
+	if (now >= ctl->grace_start_mono_ms +
+			   (int64_t)ctl->cfg.restart_grace_max_sec * 1000)
+		return false;
+	return now - ctl->last_register_mono_ms < lease;
+}
+
 void node_sweep(struct ctl *ctl)
 {
 	int64_t now = util_now_mono_ms();
 	int count = cluster_nnodes(ctl->cluster);
+	bool settling;
 
 	if (now < ctl->grace_until_mono_ms)
 		return;
+	settling = node_restart_grace(ctl, now);
 	for (int i = 0; i < count; i++) {
 		struct node *n = cluster_node_at(ctl->cluster, i);
 
@@ -199,7 +239,7 @@ void node_sweep(struct ctl *ctl)
 		/* A node never seen since start (or since it was added) has
 		 * a lease too: from the start, or from when it was added. */
 		if (n->lease_expires_ms < now) {
-			if (n->peer && n->state == NODE_UNKNOWN)
+			if (n->state == NODE_UNKNOWN && (n->peer || settling))
 				continue;
 			node_mark_down(ctl, n,
 				       n->state == NODE_UNKNOWN

@@ -16,6 +16,13 @@ void node_disconnected(struct ctl *ctl, struct node *n, struct peer *p,
 		       const char *why);
 /* Declare nodes whose lease expired down (timer, every second). */
 void node_sweep(struct ctl *ctl);
+/* A controller start, takeover or lock retake: every node that has not
+ * registered since gets a full lease, and more while others arrive. */
+void node_grace_begin(struct ctl *ctl);
+/* Are nodes that have not re-registered since then still waited for? */
+bool node_restart_grace(const struct ctl *ctl, int64_t now_mono_ms);
+/* An agent registered (extends the restart grace while agents arrive). */
+void node_registered(struct ctl *ctl);
 /* Mark a node down now: its gangs are requeued. */
 void node_mark_down(struct ctl *ctl, struct node *n, const char *reason);
 /* Mark up after a registration. */

@@ -195,6 +195,7 @@ void rpc_node_register(struct rpc_req *r, const Colossus__Request *msg)
 	}
 	n->peer = p;
 	p->node = n;
+	node_registered(ctl);
 	snprintf(old_boot, sizeof(old_boot), "%s", n->boot_id);
 	rpc_node_take_inventory(n, p, m->inventory);
 	nfence = gang_reconcile(ctl, n, m->workloads, m->n_workloads, true,

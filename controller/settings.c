@@ -58,6 +58,12 @@ const struct cfg_opt ctl_config_table[] = {
 	  "how often agents send heartbeats" },
 	{ "nodes", "lease", CFG_DURATION, O(lease_sec), "10s", 0, 2, 3600,
 	  "a node silent for this long is down and its jobs requeued" },
+	{ "nodes", "restart_grace_max", CFG_DURATION,
+	  O(restart_grace_max_sec), "120s", R, 0, 3600,
+	  "after a controller start or takeover, nodes that have not "
+	  "re-registered are not declared down while other agents are "
+	  "still registering (one within the last lease), for at most this "
+	  "long; the first lease is always granted" },
 	{ "jobs", "prepare_timeout", CFG_DURATION, O(prepare_timeout_sec),
 	  "30s", R, 1, 3600,
 	  "every node of a gang must be prepared within this time" },

@@ -33,6 +33,7 @@ struct ctl_config {
 	/* [nodes] */
 	uint64_t heartbeat_interval_sec;
 	uint64_t lease_sec;
+	uint64_t restart_grace_max_sec;
 	/* [jobs] */
 	uint64_t prepare_timeout_sec;
 	uint64_t kill_grace_sec;

@@ -5,6 +5,7 @@ HA_INTEGRATION_TESTS = \
 	tests/integration/t0701-ha-submit-kill.t \
 	tests/integration/t0702-ha-pg-restart.t \
 	tests/integration/t0703-ha-failover.t \
-	tests/integration/t0704-ha-stale-session.t
+	tests/integration/t0704-ha-stale-session.t \
+	tests/integration/t0705-ha-slow-reregister.t
 TESTS += $(HA_INTEGRATION_TESTS)
 EXTRA_DIST += $(HA_INTEGRATION_TESTS) tests/lib/ha.sh
