@@ -28,6 +28,7 @@
 
 #define PLAN_INF INT64_MAX
 #define PLAN_SHAPES 64
+#define PLAN_PREEMPT_QOS 8
 
 /* A job shape that did not fit: a job at least as big, ending no
  * earlier, with the same constraints, cannot fit either this pass. */
@@ -36,6 +37,25 @@ struct plan_shape {
 	int within;
 	const char *model;
 	int64_t end;
+};
+
+/*
+ * What preemption could free for jobs of one QOS, kept for the pass:
+ * which nodes are free or held only by its possible victims, and the
+ * shapes that found no room even so.  Capacity only shrinks during a
+ * pass (starts take nodes, preemptions claim them), so a failed shape
+ * stays failed; the node list is rebuilt after each start or
+ * preemption (planner.gen).  Without this every pending job that did
+ * not fit scanned every node for victims: a queue of thousands of jobs
+ * on the full cluster cost seconds per pass (bench/submit-throughput.sh).
+ */
+struct plan_preempt_cache {
+	const struct qos *by;
+	int64_t *avail;	 /* now: usable with victims gone; PLAN_INF: not */
+	int usable;	 /* nodes with avail == now */
+	uint64_t gen;	 /* planner.gen when avail was built */
+	struct plan_shape bad[PLAN_SHAPES];
+	int nbad;
 };
 
 struct planner {
@@ -59,6 +79,9 @@ struct planner {
 	struct plan_shape late[PLAN_SHAPES];
 	int nlate;
 	bool someone_reserved;
+	struct plan_preempt_cache pre[PLAN_PREEMPT_QOS];
+	int npre;
+	uint64_t gen; /* bumped by every start and preemption */
 };
 
 int64_t plan_job_end(const struct job *job)
@@ -318,6 +341,43 @@ static bool plan_victim_ok(const struct planner *p, const struct qos *by,
 	return qos_may_preempt(by, qos_find(p->qos, job->qos));
 }
 
+/* The preemption cache of QOS by, its node list current; NULL when
+ * there are more QOS in one pass than slots (then nothing is cached). */
+static struct plan_preempt_cache *plan_preempt_cache(struct planner *p,
+						     const struct qos *by)
+{
+	struct plan_preempt_cache *pc = NULL;
+	int count = cluster_nnodes(p->c);
+
+	for (int i = 0; i < p->npre && !pc; i++)
+		if (p->pre[i].by == by)
+			pc = &p->pre[i];
+	if (!pc) {
+		if (p->npre == PLAN_PREEMPT_QOS)
+			return NULL;
+		pc = &p->pre[p->npre++];
+		pc->by = by;
+		pc->gen = p->gen + 1; /* not built yet */
+	}
+	if (pc->avail && pc->gen == p->gen)
+		return pc;
+	/* Nodes count as free if free now or held only by victims. */
+	if (!pc->avail)
+		pc->avail = xcalloc((size_t)count + 1, sizeof(int64_t));
+	pc->usable = 0;
+	for (int i = 0; i < count; i++) {
+		const struct node *n = cluster_node_at(p->c, i);
+		bool all = node_schedulable(n) && n->gpu_fencing == 0;
+
+		for (int u = 0; u < n->nuses && all; u++)
+			all = plan_victim_ok(p, by, n->uses[u].alloc->job);
+		pc->avail[i] = all ? p->now : PLAN_INF;
+		pc->usable += all;
+	}
+	pc->gen = p->gen;
+	return pc;
+}
+
 /*
  * Make room for job by preempting lower-QOS jobs.  Returns 1 if victims
  * were chosen (their nodes are claimed for the job).
@@ -326,30 +386,27 @@ static int plan_preempt(struct planner *p, struct job *job,
 			const struct place_req *base)
 {
 	const struct qos *by = qos_find(p->qos, job->qos);
-	int count = cluster_nnodes(p->c);
-	int64_t *avail;
+	struct plan_preempt_cache *pc;
 	struct place_req req = *base;
 	struct place_result res;
 	int victims = 0;
 
 	if (!by || by->npreempt == 0 || !p->hooks->preempt)
 		return 0;
-	/* Nodes count as free if free now or held only by victims. */
-	avail = xcalloc((size_t)count + 1, sizeof(int64_t));
-	for (int i = 0; i < count; i++) {
-		const struct node *n = cluster_node_at(p->c, i);
-		bool all = node_schedulable(n) && n->gpu_fencing == 0;
-
-		for (int u = 0; u < n->nuses && all; u++)
-			all = plan_victim_ok(p, by, n->uses[u].alloc->job);
-		avail[i] = all ? p->now : PLAN_INF;
-	}
-	req.avail = avail;
-	req.avail_by = p->now;
-	if (!place_find(p->c, &req, &res)) {
-		free(avail);
+	pc = plan_preempt_cache(p, by);
+	if (!pc)
+		return 0; /* more QOS levels than slots: rare, skip */
+	if (plan_shape_in(pc->bad, pc->nbad, &req)) {
+		p->st->skipped++;
 		return 0;
 	}
+	req.avail = pc->avail;
+	req.avail_by = p->now;
+	if ((uint32_t)pc->usable < req.nodes || !place_find(p->c, &req, &res)) {
+		plan_shape_add(pc->bad, &pc->nbad, &req);
+		return 0;
+	}
+	p->gen++; /* victims flagged, their nodes claimed */
 	free(job->claim);
 	job->claim = xcalloc((size_t)res.n + 1, sizeof(int));
 	job->nclaim = 0;
@@ -370,7 +427,6 @@ static int plan_preempt(struct planner *p, struct job *job,
 	}
 	job->claim_until_mono_ms = p->now_mono + p->cfg->claim_sec * 1000;
 	place_result_free(&res);
-	free(avail);
 	p->st->preemptions += victims;
 	return 1;
 }
@@ -532,6 +588,7 @@ static void plan_one(struct planner *p, struct job *job)
 		if (!plan_power_fit(p, job, &req, &res))
 			return;
 		if (p->hooks->start(p->hooks->arg, job, &res) == 0) {
+			p->gen++;
 			p->st->started++;
 			if (p->someone_reserved)
 				p->st->backfilled++;
@@ -603,4 +660,6 @@ void plan_run(struct cluster *c, const struct qos_table *qos,
 		plan_one(&p, jobs[i]);
 	}
 	free(p.avail);
+	for (int i = 0; i < p.npre; i++)
+		free(p.pre[i].avail);
 }

@@ -294,6 +294,51 @@ static void test_preemption(void)
 	resv_table_destroy(rv);
 }
 
+/*
+ * Several jobs of one QOS needing preemption in one pass: the planner
+ * keeps what preemption could free per QOS for the pass, and must not
+ * use it once a start or a preemption changed the cluster.
+ */
+static void test_preemption_in_one_pass(void)
+{
+	struct cluster *c = build(1, 1, 3, 4); /* racks of nodes 0-3, 4-7, 8-11 */
+	struct qos_table *q = qos_table_create();
+	struct resv_table *rv = resv_table_create();
+	struct rec r;
+	struct plan_stats st;
+	struct job *jobs[7];
+
+	put_qos(q, "low", 0, NULL, false);
+	put_qos(q, "normal", 100, "low", false);
+	memset(&r, 0, sizeof(r));
+	jobs[5] = running(c, &r, 90, 4, 4, 0, "low"); /* rack 2 */
+	jobs[6] = running(c, &r, 91, 8, 4, 0, "low"); /* rack 3 */
+	jobs[0] = mkjob(1, 16, 100, "normal"); /* never fits: probes first */
+	jobs[1] = mkjob(2, 4, 100, "normal");  /* takes the free rack 1 */
+	jobs[2] = mkjob(3, 4, 100, "normal");
+	jobs[3] = mkjob(4, 4, 100, "normal");
+	jobs[4] = mkjob(5, 4, 100, "normal");
+	run(c, q, rv, jobs, 5, &r, &st);
+	ok(!started(&r, jobs[0]) && jobs[0]->nclaim == 0,
+	   "a job larger than the cluster neither starts nor claims");
+	ok(started(&r, jobs[1]), "a job starts on the free rack");
+	is_int(r.npreempted, 2, "two jobs preempted in the same pass");
+	ok(jobs[5]->preempted && jobs[6]->preempted,
+	   "... both low jobs, one for each waiting job of the same shape");
+	ok(jobs[2]->nclaim == 4 && jobs[3]->nclaim == 4,
+	   "each of the two claims 4 nodes");
+	ok(jobs[2]->nclaim == 4 && jobs[3]->nclaim == 4 &&
+		   jobs[2]->claim[0] != jobs[3]->claim[0] &&
+		   jobs[2]->claim[0] > 4 && jobs[3]->claim[0] > 4,
+	   "different racks, neither the rack the new job just took");
+	ok(jobs[4]->nclaim == 0 && !started(&r, jobs[4]),
+	   "a third one finds nothing left to preempt");
+	ok(!jobs[1]->preempted, "the job of the same QOS is never a victim");
+	cleanup(c, &r, jobs, 7);
+	qos_table_destroy(q);
+	resv_table_destroy(rv);
+}
+
 static void add_resv(struct resv_table *rv, const char *name, int *ids, int n,
 		     int64_t start, int64_t end, const char *user)
 {
@@ -420,6 +465,7 @@ int main(void)
 	test_priority_order();
 	test_backfill();
 	test_preemption();
+	test_preemption_in_one_pass();
 	test_reservations();
 	test_within();
 	return done_testing();
