@@ -241,8 +241,11 @@ static bool why_never(const Colossus__JobInfo *ji, const struct why_dep *deps,
 static bool why_repeat(const char *seg, size_t len, const char *reason,
 		       size_t rlen)
 {
+	/* "held: REASON (colossus release N)": the first line and the
+	 * release hint already say it. */
 	return (len >= 9 && !strncmp(seg, "position ", 9)) ||
 	       (len >= 17 && !strncmp(seg, "expected to start", 17)) ||
+	       (len >= 6 && !strncmp(seg, "held: ", 6)) ||
 	       (len == rlen && !strncmp(seg, reason, len));
 }
 
@@ -278,6 +281,15 @@ static void why_text(const Colossus__JobInfo *ji, const struct why_dep *deps,
 		printf("  expected start: never: it cannot run as it is; "
 		       "cancel it (colossus cancel %" PRIu64 ")\n",
 		       ji->id);
+	} else if (ji->state == COLOSSUS__JOB_STATE__JOB_STATE_HELD) {
+		printf("  expected start: not before it is released "
+		       "(colossus release %" PRIu64 ")\n",
+		       ji->id);
+	} else if (!strncmp(reason, "waiting for power", 17)) {
+		/* Power frees up as the ramp window slides and jobs end,
+		 * which the backfill plan does not model. */
+		printf("  expected start: when the power budget allows "
+		       "(the backfill plan does not estimate power waits)\n");
 	} else if (ji->state == COLOSSUS__JOB_STATE__JOB_STATE_PENDING) {
 		printf("  expected start: unknown (the plan does not reach "
 		       "it yet)\n");

@@ -688,7 +688,9 @@ void powerctl_explain(struct ctl *ctl, const struct job *job, char *buf,
 						    what, p->halls[h].cur_w,
 						    lim);
 	}
-	if (p->site.held_by && p->site.held_by != job->id && used + 2 < len)
+	/* Said already when it is the reason the job waits. */
+	if (p->site.held_by && p->site.held_by != job->id &&
+	    !strstr(job->reason, "headroom is held") && used + 2 < len)
 		used += (size_t)snprintf(buf + used, len - used,
 					 "; the site's headroom is held for "
 					 "job %" PRIu64,

@@ -68,6 +68,7 @@ why=$(cli nobody job why "$id")
 like "$why" "waiting for power: the site would draw" "job why gives the reason"
 like "$why" "the job adds about 15.4 kW \\(2 x 7.7 kW\\)" "what the job adds"
 like "$why" "site [0-9.]+ kW of its 26.0 kW limit \\([0-9.]+ kW headroom\\)" "and the budget"
+like "$why" "expected start: when the power budget allows" "no backfill estimate is claimed for a power wait"
 # It would fit on an otherwise idle site (10 + 15.4 = 25.4 kW), so it
 # holds the site's headroom: a later 1-node job that would fit now
 # (at most 21.55 kW) must not take it and keep the bigger one waiting.
@@ -75,6 +76,7 @@ id2=$(cli nobody submit --quiet -N 1 -D "$T/out" -- /bin/sh "$T/out/$marker.sh")
 held() { reason_of "$id2" | grep -q "held for job $id"; }
 wait_for 20 held
 ok $? "a later 1-node job does not take the headroom the first one waits for"
+is "$(cli nobody job why "$id2" | grep -c "held for job $id")" 1 "job why says so once"
 p=$(power)
 is "$(echo "$p" | jq -r '.site.limit_w, .site.limit_admin, .jobs_waiting' | tr '\n' ' ')" "26000 true 2 " \
 	"colossus power: the admin's limit, 2 jobs waiting for power"
