@@ -2,7 +2,7 @@
 # scripts (see bench/README.md).  Nothing here runs in `make check`: the
 # benchmarks are long and print figures; tests/integration/bench.mk has a
 # short smoke test of the simulator.
-noinst_PROGRAMS += bench/colossus-sim bench/submitload
+noinst_PROGRAMS += bench/colossus-sim bench/submitload bench/placebench
 
 # The simulator links the real controller link (nodeagent/link.c) and the
 # agent's settings table unchanged, and provides its own workload.h and
@@ -26,6 +26,12 @@ bench_colossus_sim_LDADD = libagentgpu.a $(COMMON_LIBS) $(DEP_LIBS) -lpthread -l
 bench_submitload_SOURCES = bench/submitload.c
 bench_submitload_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 bench_submitload_LDADD = libclient.a $(COMMON_LIBS) $(DEP_LIBS)
+
+# Placement and scheduling-pass micro-benchmark (issue 3): the real
+# place.c/plan.c on in-memory 12,544/25,088-node layouts.
+bench_placebench_SOURCES = bench/placebench.c
+bench_placebench_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+bench_placebench_LDADD = libcontroller.a $(COMMON_LIBS) $(DEP_LIBS)
 
 dist_noinst_SCRIPTS += bench/lib.sh bench/connect-storm.sh \
 	bench/submit-throughput.sh bench/sched-throughput.sh bench/cli-list.sh \

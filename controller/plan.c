@@ -27,7 +27,10 @@
 #include "controller/resv.h"
 
 #define PLAN_INF INT64_MAX
-#define PLAN_SHAPES 64
+/* Distinct job shapes remembered per pass: one-node jobs alone come in
+ * 8 GPU counts x time limits x models, and a full list means jobs are
+ * placed again (bench/placebench: 1.5-4x slower passes with 64). */
+#define PLAN_SHAPES 1024
 #define PLAN_PREEMPT_QOS 8
 
 /* A job shape that did not fit: a job at least as big, ending no
@@ -44,8 +47,8 @@ struct plan_shape {
  * which nodes are free or held only by its possible victims, and the
  * shapes that found no room even so.  Capacity only shrinks during a
  * pass (starts take nodes, preemptions claim them), so a failed shape
- * stays failed; the node list is rebuilt after each start or
- * preemption (planner.gen).  Without this every pending job that did
+ * stays failed; a start takes its nodes off the list, and a preemption
+ * (rare) makes it rebuilt (planner.gen).  Without this every pending job that did
  * not fit scanned every node for victims: a queue of thousands of jobs
  * on the full cluster cost seconds per pass (bench/submit-throughput.sh).
  */
@@ -81,7 +84,7 @@ struct planner {
 	bool someone_reserved;
 	struct plan_preempt_cache pre[PLAN_PREEMPT_QOS];
 	int npre;
-	uint64_t gen; /* bumped by every start and preemption */
+	uint64_t gen; /* bumped by every preemption */
 };
 
 int64_t plan_job_end(const struct job *job)
@@ -431,6 +434,26 @@ static int plan_preempt(struct planner *p, struct job *job,
 	return 1;
 }
 
+/* A job started on res: its nodes are no longer free for preemption. */
+static void plan_preempt_taken(struct planner *p,
+			       const struct place_result *res)
+{
+	for (int i = 0; i < p->npre; i++) {
+		struct plan_preempt_cache *pc = &p->pre[i];
+
+		if (!pc->avail)
+			continue;
+		for (int k = 0; k < res->n; k++) {
+			int64_t *a = &pc->avail[res->nodes[k]->index];
+
+			if (*a != PLAN_INF) {
+				*a = PLAN_INF;
+				pc->usable--;
+			}
+		}
+	}
+}
+
 static void plan_set_avail(struct planner *p, const struct job *job,
 			   const struct place_result *res)
 {
@@ -588,7 +611,7 @@ static void plan_one(struct planner *p, struct job *job)
 		if (!plan_power_fit(p, job, &req, &res))
 			return;
 		if (p->hooks->start(p->hooks->arg, job, &res) == 0) {
-			p->gen++;
+			plan_preempt_taken(p, &res);
 			p->st->started++;
 			if (p->someone_reserved)
 				p->st->backfilled++;
@@ -640,26 +663,27 @@ void plan_run(struct cluster *c, const struct qos_table *qos,
 	      int64_t now, int64_t now_mono, const struct plan_cfg *cfg,
 	      const struct plan_hooks *hooks, struct plan_stats *st)
 {
-	struct planner p;
+	/* On the heap: the shape lists make it a few hundred KiB. */
+	struct planner *p = xcalloc(1, sizeof(*p));
 
-	memset(&p, 0, sizeof(p));
 	memset(st, 0, sizeof(*st));
-	p.c = c;
-	p.qos = qos;
-	p.resv = resv;
-	p.cfg = cfg;
-	p.hooks = hooks;
-	p.st = st;
-	p.now = now;
-	p.now_mono = now_mono;
+	p->c = c;
+	p->qos = qos;
+	p->resv = resv;
+	p->cfg = cfg;
+	p->hooks = hooks;
+	p->st = st;
+	p->now = now;
+	p->now_mono = now_mono;
 	plan_reset_blocks(c);
-	plan_apply_reservations(&p);
-	plan_apply_claims(&p, jobs, n);
+	plan_apply_reservations(p);
+	plan_apply_claims(p, jobs, n);
 	for (size_t i = 0; i < n; i++) {
 		jobs[i]->queue_pos = (uint32_t)i + 1;
-		plan_one(&p, jobs[i]);
+		plan_one(p, jobs[i]);
 	}
-	free(p.avail);
-	for (int i = 0; i < p.npre; i++)
-		free(p.pre[i].avail);
+	free(p->avail);
+	for (int i = 0; i < p->npre; i++)
+		free(p->pre[i].avail);
+	free(p);
 }
