@@ -1,8 +1,9 @@
 /*
  * The scheduling pass: which pending jobs may run (holds, dependencies,
  * array limits, requeue backoff), in what order (multifactor priority),
- * then the planner's decisions (plan.c), committed in one transaction
- * before any launch order goes out (DESIGN invariants 1 and 4).
+ * then the planner's decisions (plan.c), committed in transactions of
+ * whole jobs before any of their launch orders goes out (DESIGN
+ * invariants 1 and 4).
  */
 #include "config.h"
 
@@ -38,6 +39,22 @@ struct sched_batch {
 	struct pgq_txn *txn;
 	struct sched_placed *placed;
 	int n, cap;
+};
+
+/*
+ * A pass commits its placements in transactions of at most
+ * [scheduler] place_batch_max jobs (256).  Each job's state and
+ * allocation rows are in one transaction,
+ * and no launch order goes out before that transaction committed
+ * (invariant 1); jobs have nothing to commit together, so when a pass
+ * places thousands of them (a released backlog), the first ones launch
+ * while PostgreSQL still commits the rest instead of waiting for one
+ * transaction of tens of thousands of statements.
+ */
+/* The pass's planner hooks: the batch being filled. */
+struct sched_pass_ctx {
+	struct ctl *ctl;
+	struct sched_batch *b;
 };
 
 static int sched_job_cmp(const void *a, const void *b)
@@ -135,15 +152,51 @@ static void sched_commit_done(const struct pgq_result *r, void *arg)
 		ctl_sched_soon(ctl);
 }
 
+static struct sched_batch *sched_batch_new(struct ctl *ctl)
+{
+	struct sched_batch *b = xcalloc(1, sizeof(*b));
+
+	b->ctl = ctl;
+	b->txn = pgq_txn_begin(ctl->db);
+	return b;
+}
+
+/* Commit the batch (its launches follow in sched_commit_done), or drop
+ * it when it placed nothing.  Frees it either way. */
+static void sched_batch_finish(struct sched_batch *b)
+{
+	struct err e;
+
+	if (b->n == 0) {
+		pgq_txn_abort(b->txn);
+		free(b->placed);
+		free(b);
+		return;
+	}
+	log_sub(LOG_SUB_SCHED, "pass: committing %d placements", b->n);
+	if (pgq_txn_commit(b->txn, sched_commit_done, b, &e) < 0) {
+		struct pgq_result r = { .ok = false, .error = e.msg };
+
+		sched_commit_done(&r, b);
+	}
+}
+
 /* Planner hook: reserve the GPUs now, record the decision in the batch. */
 static int sched_start(void *arg, struct job *job,
 		       const struct place_result *res)
 {
-	struct sched_batch *b = arg;
-	struct ctl *ctl = b->ctl;
-	struct alloc *a = alloc_create(ctl, job, job->epoch + 1, res->nodes,
-				       res->masks, res->n);
+	struct sched_pass_ctx *px = arg;
+	struct sched_batch *b;
+	struct ctl *ctl = px->ctl;
+	struct alloc *a;
 
+	if (px->b->n >= (int)ctl->cfg.place_batch_max) {
+		sched_batch_finish(px->b);
+		px->b = sched_batch_new(ctl);
+	}
+	b = px->b;
+	a = alloc_create(ctl, job, job->epoch + 1, res->nodes, res->masks,
+			 res->n);
 	job->alloc = a;
 	job->epoch = a->epoch;
 	powerctl_started(ctl, res);
@@ -170,17 +223,18 @@ static int sched_start(void *arg, struct job *job,
 /* Planner hook: make room for a higher-QOS job. */
 static void sched_preempt(void *arg, struct job *victim, struct job *by)
 {
-	struct sched_batch *b = arg;
-	const struct qos *q = qos_find(b->ctl->qos, victim->qos);
+	struct sched_pass_ctx *px = arg;
+	struct ctl *ctl = px->ctl;
+	const struct qos *q = qos_find(ctl->qos, victim->qos);
 	char why[160];
 
 	snprintf(why, sizeof(why), "preempted by job %" PRIu64 " (qos %s)",
 		 by->id, by->qos);
 	log_info("job=%" PRIu64 " %s", victim->id, why);
-	ctl_event(b->ctl, "job_preempted", "info", "scheduler", victim->id, 0,
-		  0, why);
-	b->ctl->stats.preemptions++;
-	gang_preempt(b->ctl, victim, why, q ? q->grace_sec : 60,
+	ctl_event(ctl, "job_preempted", "info", "scheduler", victim->id, 0, 0,
+		  why);
+	ctl->stats.preemptions++;
+	gang_preempt(ctl, victim, why, q ? q->grace_sec : 60,
 		     q && q->preempt_cancel);
 }
 
@@ -333,11 +387,10 @@ void sched_pass(struct ctl *ctl)
 	struct plan_cfg pcfg;
 	struct plan_hooks hooks;
 	struct plan_stats st;
-	struct sched_batch *b;
+	struct sched_pass_ctx px;
 	struct hmap *arrays;
 	struct job *job;
 	int qos_max;
-	struct err e;
 
 	if (!ctl->active || !ctl->db_up)
 		return;
@@ -366,9 +419,8 @@ void sched_pass(struct ctl *ctl)
 		return;
 	}
 	qsort(pending, npending, sizeof(*pending), sched_job_cmp);
-	b = xcalloc(1, sizeof(*b));
-	b->ctl = ctl;
-	b->txn = pgq_txn_begin(ctl->db);
+	px.ctl = ctl;
+	px.b = sched_batch_new(ctl);
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.bf_depth = (int)ctl->cfg.bf_depth;
 	pcfg.bf_horizon_sec = (int64_t)ctl->cfg.bf_horizon_sec;
@@ -376,20 +428,12 @@ void sched_pass(struct ctl *ctl)
 	powerctl_begin_pass(ctl, &pcfg);
 	hooks.start = sched_start;
 	hooks.preempt = sched_preempt;
-	hooks.arg = b;
+	hooks.arg = &px;
 	plan_run(ctl->cluster, ctl->qos, ctl->resv, pending, npending, now,
 		 now_mono, &pcfg, &hooks, &st);
 	free(pending);
 	ctl->stats.backfilled += (uint64_t)st.backfilled;
-	if (b->n == 0) {
-		pgq_txn_abort(b->txn);
-		free(b->placed);
-		free(b);
-	} else if (pgq_txn_commit(b->txn, sched_commit_done, b, &e) < 0) {
-		struct pgq_result r = { .ok = false, .error = e.msg };
-
-		sched_commit_done(&r, b);
-	}
+	sched_batch_finish(px.b);
 	ctl->stats.sched_last_us = (uint64_t)(util_now_mono_us() - t0);
 	if (ctl->stats.sched_last_us > ctl->stats.sched_max_us)
 		ctl->stats.sched_max_us = ctl->stats.sched_last_us;

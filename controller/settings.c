@@ -90,6 +90,10 @@ const struct cfg_opt ctl_config_table[] = {
 	{ "scheduler", "submit_batch_max", CFG_INT, O(submit_batch_max),
 	  "2000", R, 1, 100000,
 	  "most submissions committed in one database transaction" },
+	{ "scheduler", "place_batch_max", CFG_INT, O(place_batch_max), "256",
+	  R, 1, 100000,
+	  "most placements of a pass committed in one database transaction "
+	  "(the first ones launch while the rest commit)" },
 	{ "scheduler", "min_pass_interval_ms", CFG_INT,
 	  O(min_pass_interval_ms), "20", R, 0, 10000,
 	  "passes triggered by changes run at most this often (and leave "

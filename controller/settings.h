@@ -46,6 +46,7 @@ struct ctl_config {
 	/* [scheduler] */
 	uint64_t sched_interval_sec;
 	int64_t submit_batch_max;
+	int64_t place_batch_max;
 	int64_t min_pass_interval_ms;
 	int64_t bf_depth;
 	uint64_t bf_horizon_sec;

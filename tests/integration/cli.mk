@@ -13,7 +13,8 @@ SCHED_INTEGRATION_TESTS = \
 	tests/integration/t0303-sched-reservations.t \
 	tests/integration/t0304-sched-deps.t \
 	tests/integration/t0305-sched-arrays.t \
-	tests/integration/t0306-sched-hold.t
+	tests/integration/t0306-sched-hold.t \
+	tests/integration/t0307-sched-place-batches.t
 CLI_INTEGRATION_TESTS = \
 	tests/integration/t0601-cli-jobs.t \
 	tests/integration/t0602-cli-show-why.t \
