@@ -479,6 +479,9 @@ void pgq_destroy(struct pgq *q)
 	if (!q)
 		return;
 	pgq_set_error(q, "shutting down");
+	/* Callbacks of the queries completed below may submit more: refuse
+	 * it, or the loop below would not end. */
+	q->state = PGQ_DISCONNECTED;
 	while (q->head)
 		pgq_complete(q, q->head, true);
 	pgq_close_conn(q);

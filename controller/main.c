@@ -363,6 +363,14 @@ static int ctl_parse_args(struct ctl *ctl, int argc, char **argv,
 
 static void ctl_free(struct ctl *ctl)
 {
+	/*
+	 * First: queries still in flight are completed as failed here, and
+	 * their callbacks use the jobs, allocations, nodes and the submit
+	 * queue freed below (a SIGTERM during a busy moment at 12,544 nodes
+	 * crashed when they ran after those were gone).
+	 */
+	pgq_destroy(ctl->db);
+	ctl->db = NULL;
 	http_destroy(ctl->http);
 	ctl->http = NULL;
 	submitq_destroy(ctl->submitq);
@@ -378,7 +386,6 @@ static void ctl_free(struct ctl *ctl)
 	cluster_destroy(ctl->cluster);
 	hmap_destroy(ctl->alloc_index);
 	events_destroy(ctl->events);
-	pgq_destroy(ctl->db);
 	listener_destroy(ctl->listener);
 	if (ctl->sched_timer)
 		event_free(ctl->sched_timer);

@@ -6,6 +6,7 @@ HA_INTEGRATION_TESTS = \
 	tests/integration/t0702-ha-pg-restart.t \
 	tests/integration/t0703-ha-failover.t \
 	tests/integration/t0704-ha-stale-session.t \
-	tests/integration/t0705-ha-slow-reregister.t
+	tests/integration/t0705-ha-slow-reregister.t \
+	tests/integration/t0706-ha-stop-inflight.t
 TESTS += $(HA_INTEGRATION_TESTS)
 EXTRA_DIST += $(HA_INTEGRATION_TESTS) tests/lib/ha.sh
