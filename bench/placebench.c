@@ -20,10 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench/benchlayout.h"
 #include "common/xalloc.h"
 #include "controller/alloc.h"
 #include "controller/cluster.h"
@@ -35,10 +33,10 @@
 
 #define PB_NOW 1700000000   /* the simulated wall clock "now" (s) */
 #define PB_NOW_MONO 5000000 /* and monotonic clock (ms) */
-#define PB_PODS_PER_HALL 49
-#define PB_RACKS_PER_POD 8
-#define PB_NODES_PER_RACK 8
-#define PB_GPUS 8
+#define PB_PODS_PER_HALL BL_PODS_PER_HALL
+#define PB_RACKS_PER_POD BL_RACKS_PER_POD
+#define PB_NODES_PER_RACK BL_NODES_PER_RACK
+#define PB_GPUS BL_GPUS
 #define PB_CASE_BUDGET_US 400000.0 /* per timed case, after 5 reps */
 
 static uint64_t pb_seed;
@@ -77,73 +75,16 @@ static uint32_t pb_logrange(uint32_t lo, uint32_t hi)
 	return pb_range(from, to < hi ? to : hi);
 }
 
-static double pb_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
+#define pb_now_us bl_now_us
 
 #define PB_POP(m) __builtin_popcount(m)
 
 /* ---- setup ------------------------------------------------------------- */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define PB_SAN "WITH SANITIZERS: figures are not representative"
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PB_SAN "WITH SANITIZERS: figures are not representative"
-#endif
-#endif
-#ifndef PB_SAN
-#define PB_SAN "no sanitizers"
-#endif
-
-/* The first line of a /proc file that starts with key, after its ':'
- * (the whole first line if key is ""), or "?". */
-static void pb_proc(const char *path, const char *key, char *buf, size_t len)
-{
-	char line[256];
-	FILE *f = fopen(path, "r");
-
-	snprintf(buf, len, "?");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, ':');
-
-		if (*key && (strncmp(line, key, strlen(key)) || !v))
-			continue;
-		v = *key ? v + 1 + strspn(v + 1, " \t") : line;
-		v[strcspn(v, "\n")] = '\0';
-		snprintf(buf, len, "%s", v);
-		break;
-	}
-	if (f)
-		fclose(f);
-}
-
 static void pb_print_setup(void)
 {
-	char model[128], mem[64], load[128];
-	struct utsname u;
-
-	pb_proc("/proc/cpuinfo", "model name", model, sizeof(model));
-	pb_proc("/proc/meminfo", "MemTotal", mem, sizeof(mem));
-	pb_proc("/proc/loadavg", "", load, sizeof(load));
-	if (strchr(load, '/')) /* keep the 1, 5 and 15 min averages */
-		*strrchr(strtok(load, "/"), ' ') = '\0';
 	printf("== setup\n");
-	printf("machine:    %ld cores (%s), %.1f GiB memory\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), model,
-	       strtod(mem, NULL) / 1048576.0);
-	if (uname(&u) == 0)
-		printf("kernel:     %s %s\n", u.sysname, u.release);
-	printf("build:      %s, %s, compiler %s\n", PACKAGE_STRING, PB_SAN,
-	       __VERSION__);
-	printf("load:       %s (1/5/15 min, before starting; other work on "
-	       "this "
-	       "machine skews every figure)\n",
-	       load);
+	bl_print_machine();
 	printf("method:     controller/place.c and plan.c on an in-memory "
 	       "cluster, one thread, times from CLOCK_MONOTONIC; seed %llu\n",
 	       (unsigned long long)pb_seed);
@@ -155,45 +96,9 @@ static void pb_print_setup(void)
  * phase 2 adds halls 5-8 of H200; names are numbered across the site. */
 static struct cluster *pb_build(int phase)
 {
-	struct cluster *c = cluster_create();
-	int halls = phase == 2 ? 8 : 4, np = 0, nr = 0, nn = 0;
-	char hall[16], pod[16], rack[16], node[16];
-	bool ok = true;
-	struct err e;
+	int halls = phase == 2 ? 8 : 4;
+	struct cluster *c = bl_build(halls * PB_PODS_PER_HALL, phase == 2);
 
-	for (int h = 1; h <= halls; h++) {
-		const char *model = phase == 2 && h > 4 ? "H200" : "H100";
-
-		snprintf(hall, sizeof(hall), "h%d", h);
-		ok = ok && cluster_add_hall(c, h, hall, &e);
-		for (int p = 0; p < PB_PODS_PER_HALL; p++) {
-			snprintf(pod, sizeof(pod), "p%03d", ++np);
-			ok = ok && cluster_add_pod(c, np, pod, hall, &e);
-			for (int r = 0; r < PB_RACKS_PER_POD; r++) {
-				snprintf(rack, sizeof(rack), "r%04d", ++nr);
-				ok = ok &&
-				     cluster_add_rack(c, nr, rack, pod, &e);
-				for (int n = 0; n < PB_NODES_PER_RACK; n++) {
-					snprintf(node, sizeof(node), "n%05d",
-						 ++nn);
-					ok = ok && cluster_add_node(
-							   c, nn, node, rack, n,
-							   PB_GPUS, model, &e);
-				}
-			}
-		}
-	}
-	if (!ok) {
-		fprintf(stderr, "placebench: building the layout: %s\n", e.msg);
-		exit(1);
-	}
-	cluster_finish(c);
-	for (int i = 0; i < cluster_nnodes(c); i++) {
-		struct node *n = cluster_node_at(c, i);
-
-		n->state = NODE_UP;
-		node_recount(n);
-	}
 	printf("layout:     phase %d: %d halls x %d pods x %d racks x %d nodes "
 	       "= %d nodes, %d racks, %d pods, %d GPUs (%s)\n",
 	       phase, halls, PB_PODS_PER_HALL, PB_RACKS_PER_POD,
@@ -483,26 +388,6 @@ static int pb_job_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* A QOS as sql/0002_scheduler.sql installs it (preempts up to 2). */
-static void pb_qos(struct qos_table *t, const char *name, int priority,
-		   const char *p1, const char *p2)
-{
-	Colossus__Qos m = COLOSSUS__QOS__INIT;
-	char *pre[2] = { (char *)p1, (char *)p2 };
-	struct err e;
-
-	m.name = (char *)name;
-	m.priority = priority;
-	m.preempt = pre;
-	m.n_preempt = p2 ? 2 : p1 ? 1 : 0;
-	m.preempt_mode = (char *)"requeue";
-	m.grace_sec = 60;
-	if (qos_put(t, &m, &e) < 0) {
-		fprintf(stderr, "placebench: qos %s: %s\n", name, e.msg);
-		exit(1);
-	}
-}
-
 /* The pending queue: 98% one-node jobs of 1-8 GPUs, 2% gangs of 2-1024
  * nodes; in phase 2 a quarter ask for H100 and a quarter for H200. */
 static struct job **pb_queue(struct pb_world *w, int phase, size_t n)
@@ -589,10 +474,7 @@ static void pb_phase(int phase, size_t nqueue)
 	w.c = pb_build(phase);
 	w.qos = qos_table_create();
 	w.resv = resv_table_create();
-	pb_qos(w.qos, "low", 0, NULL, NULL);
-	pb_qos(w.qos, "normal", 100, "low", NULL);
-	pb_qos(w.qos, "high", 1000, "low", NULL);
-	pb_qos(w.qos, "hero", 10000, "low", "normal");
+	bl_qos_defaults(w.qos);
 	w.gpus_total = (long)cluster_nnodes(w.c) * PB_GPUS;
 
 	printf("\n-- 1. place_find, idle cluster\n");
