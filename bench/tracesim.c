@@ -18,7 +18,8 @@
  * handled together, then one scheduling pass runs if something changed
  * and the last pass is at least --pass-interval seconds old (else at
  * that time).  Colossus: controller/plan.c plan_run() with the
- * controller's defaults (backfill depth 8, horizon 7 days) and the jobs
+ * controller's defaults (backfill depth 8, horizon 7 days, no drain)
+ * and the jobs
  * in age order (the age factor with every other factor equal), placing
  * with controller/place.c.  FIFO: strict submit order, the head blocks
  * the queue, first fit in node index order.  No controller, database or
@@ -123,7 +124,8 @@ static struct {
 	double days;
 	int copies, big, interval, seed;
 	int64_t tail;
-} ts_opt = { TS_DEFAULT_TRACE, 12544, 2.0, 20, 0, 10, 42, 30 * 86400 };
+	int64_t drain_after; /* [scheduler] backfill_drain_after */
+} ts_opt = { TS_DEFAULT_TRACE, 12544, 2.0, 20, 0, 10, 42, 30 * 86400, 0 };
 
 static uint64_t ts_seed;
 
@@ -387,10 +389,11 @@ static void ts_col_finish(struct ts_sim *s, size_t i)
 
 static void ts_col_pass(struct ts_sim *s)
 {
-	static const struct plan_cfg cfg = { .bf_depth = 8,
-					     .bf_horizon_sec = 7 * 86400,
-					     .claim_sec = 300,
-					     .power = NULL };
+	struct plan_cfg cfg = { .bf_depth = 8,
+				.bf_horizon_sec = 7 * 86400,
+				.claim_sec = 300,
+				.drain_after_sec = ts_opt.drain_after,
+				.power = NULL };
 	struct plan_hooks hooks = { ts_hook_start, ts_hook_preempt, s };
 	struct plan_stats st;
 	size_t kept = 0;
@@ -681,7 +684,9 @@ static void ts_colossus(const struct ts_trace *tr, struct cluster *c)
 	bl_qos_defaults(s.qos);
 	s.run = xcalloc(tr->n, sizeof(*s.run));
 	printf("\n== Colossus: plan_run + place_find (backfill depth 8, "
-	       "horizon 7 days, age order, time limit 2x duration)\n");
+	       "horizon 7 days, drain after %lld s, age order, time limit 2x "
+	       "duration)\n",
+	       (long long)ts_opt.drain_after);
 	t0 = bl_now_us();
 	ts_run(&s, &sc);
 	ts_report(&s, &sc, (bl_now_us() - t0) / 1e6);
@@ -770,6 +775,7 @@ static void ts_usage(FILE *f)
 		"[--copies K]\n"
 		"                [--big-gangs G] [--pass-interval S] "
 		"[--tail S] [--seed N]\n"
+		"                [--drain-after S]\n"
 		"  --trace          CSV submit_s,gpus,duration_s,... (%s)\n"
 		"  --nodes          cluster size, a multiple of 64 (12544)\n"
 		"  --days           keep the first D days of the trace; 0: "
@@ -780,7 +786,12 @@ static void ts_usage(FILE *f)
 		"  --pass-interval  simulated seconds between passes (10)\n"
 		"  --tail           simulate at most S s past the span "
 		"(2592000)\n"
-		"  --seed           seed of the big gangs (42)\n",
+		"  --seed           seed of the big gangs (42)\n"
+		"  --drain-after    a blocked job drains its reserved nodes "
+		"after\n"
+		"                   waiting S s, as the controller's\n"
+		"                   backfill_drain_after (0: never, the "
+		"default)\n",
 		TS_DEFAULT_TRACE);
 }
 
@@ -804,6 +815,7 @@ int main(int argc, char **argv)
 		{ "pass-interval", required_argument, NULL, 0 },
 		{ "tail", required_argument, NULL, 0 },
 		{ "seed", required_argument, NULL, 0 },
+		{ "drain-after", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -811,7 +823,7 @@ int main(int argc, char **argv)
 	static const double lim[][2] = { { 64, 100352 }, { 0, 3650 },
 					 { 1, 1000 },	 { 0, 100000 },
 					 { 1, 86400 },	 { 0, 3650 * 86400.0 },
-					 { 0, 1e9 } };
+					 { 0, 1e9 },	 { 0, 3650 * 86400.0 } };
 	struct ts_trace tr;
 	struct cluster *c;
 	int o, idx;
@@ -858,8 +870,11 @@ int main(int argc, char **argv)
 		case 6:
 			ts_opt.tail = (int64_t)v;
 			break;
-		default:
+		case 7:
 			ts_opt.seed = (int)v;
+			break;
+		default:
+			ts_opt.drain_after = (int64_t)v;
 			break;
 		}
 	}

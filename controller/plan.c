@@ -592,6 +592,28 @@ static void plan_reason_at(struct job *job, const char *what, int64_t at)
 	job_set_reason(job, buf);
 }
 
+/*
+ * Should a blocked job's reserved nodes take no more backfill?  Its
+ * start is computed from the time limits of what runs there, which are
+ * generous: jobs end early, backfill refills the nodes with jobs that
+ * end before the reserved start, and a near-whole-cluster gang only
+ * starts at that start, long after the nodes could have been its
+ * (bench/tracesim: an 11,696-node gang waited 52 h where FIFO took
+ * 15 h).  After drain_after of waiting, its nodes drain instead, the
+ * way a FIFO scheduler would: the job starts as soon as they are free,
+ * at the price of the idle time meanwhile (off by default: on an
+ * overloaded cluster the top job has nearly always waited that long,
+ * and draining for it cost a sixth of the utilization in tracesim).
+ */
+static bool plan_drain(const struct planner *p, const struct job *job)
+{
+	/* Only the top blocked job: several draining at once would idle
+	 * the cluster for jobs that cannot start before the first. */
+	return p->cfg->drain_after_sec > 0 && p->st->reserved == 0 &&
+	       job->submit_time > 0 &&
+	       p->now - job->submit_time >= p->cfg->drain_after_sec;
+}
+
 static void plan_one(struct planner *p, struct job *job)
 {
 	struct place_req req;
@@ -635,8 +657,10 @@ static void plan_one(struct planner *p, struct job *job)
 	if (p->st->reserved < p->cfg->bf_depth &&
 	    (req.allow_spares || !plan_shape_in(p->late, p->nlate, &req))) {
 		if (plan_earliest(p, job, &req, &at, &res)) {
+			int64_t from = plan_drain(p, job) ? p->now : at;
+
 			for (int i = 0; i < res.n; i++)
-				plan_block(res.nodes[i], at, (int64_t)job->id);
+				plan_block(res.nodes[i], from, (int64_t)job->id);
 			place_result_free(&res);
 			job->expected_start = at;
 			p->st->reserved++;

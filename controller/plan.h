@@ -54,6 +54,9 @@ struct plan_cfg {
 	int bf_depth;	       /* blocked jobs that get a reservation */
 	int64_t bf_horizon_sec; /* backfill looks this far ahead */
 	int64_t claim_sec;     /* how long preempted nodes are held */
+	/* A blocked job that has waited this long (0: never) drains the
+	 * nodes it is reserved: nothing backfills there any more. */
+	int64_t drain_after_sec;
 	/* Power budgets; NULL: none.  A job whose placement would exceed
 	 * a rack, hall or site limit tries a placement avoiding the rack
 	 * or hall a few times, then waits with the budget's reason. */

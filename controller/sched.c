@@ -425,6 +425,7 @@ void sched_pass(struct ctl *ctl)
 	pcfg.bf_depth = (int)ctl->cfg.bf_depth;
 	pcfg.bf_horizon_sec = (int64_t)ctl->cfg.bf_horizon_sec;
 	pcfg.claim_sec = 300;
+	pcfg.drain_after_sec = (int64_t)ctl->cfg.bf_drain_after_sec;
 	powerctl_begin_pass(ctl, &pcfg);
 	hooks.start = sched_start;
 	hooks.preempt = sched_preempt;

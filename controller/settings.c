@@ -101,6 +101,13 @@ const struct cfg_opt ctl_config_table[] = {
 	{ "scheduler", "backfill_depth", CFG_INT, O(bf_depth), "8", R, 0, 1000,
 	  "highest-priority blocked jobs that get a reservation of the "
 	  "nodes they will get (others backfill around them)" },
+	{ "scheduler", "backfill_drain_after", CFG_DURATION,
+	  O(bf_drain_after_sec), "0", R, 0, 0,
+	  "the top blocked job, once it has waited this long, drains its "
+	  "reserved nodes: no more backfill there, so it starts when they "
+	  "are free rather than at the end of their time limits (bounds "
+	  "the wait of near-whole-cluster gangs, costs utilization when "
+	  "the cluster is overloaded; see docs/scheduler.md); 0 = never" },
 	{ "scheduler", "backfill_horizon", CFG_DURATION, O(bf_horizon_sec),
 	  "7d", R, 60, 0, "how far ahead backfill plans" },
 	{ "priority", "weight_age", CFG_INT, O(prio_weight_age), "1000", R, 0,

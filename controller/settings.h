@@ -49,6 +49,7 @@ struct ctl_config {
 	int64_t place_batch_max;
 	int64_t min_pass_interval_ms;
 	int64_t bf_depth;
+	uint64_t bf_drain_after_sec;
 	uint64_t bf_horizon_sec;
 	/* [priority] */
 	int64_t prio_weight_age;

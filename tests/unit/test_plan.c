@@ -231,6 +231,43 @@ static void test_backfill(void)
 	resv_table_destroy(rv);
 }
 
+/* A top blocked job that has waited past drain_after takes no backfill
+ * on its reserved nodes; younger, it does (test_backfill). */
+static void test_drain(void)
+{
+	struct cluster *c = build(1, 1, 2, 4); /* 8 nodes */
+	struct qos_table *q = qos_table_create();
+	struct resv_table *rv = resv_table_create();
+	struct plan_cfg cfg = { .bf_depth = 8, .bf_horizon_sec = 86400,
+				.claim_sec = 300, .drain_after_sec = 5 };
+	struct rec r;
+	struct plan_hooks hooks = { hook_start, hook_preempt, &r };
+	struct plan_stats st;
+	struct job *jobs[4];
+
+	memset(&r, 0, sizeof(r));
+	jobs[3] = running(c, &r, 99, 0, 4, 100, "normal");
+	jobs[0] = mkjob(1, 8, 100, "normal"); /* waited 10 s > 5 s */
+	jobs[1] = mkjob(2, 2, 50, "normal");  /* would end in time */
+	jobs[2] = mkjob(3, 4, 50, "normal");
+	plan_run(c, q, rv, jobs, 3, NOW, 5000, &cfg, &hooks, &st);
+	ok(!started(&r, jobs[0]), "the 8-node job cannot start now");
+	is_int(jobs[0]->expected_start, NOW + 100,
+	       "its expected start is still when the running job ends");
+	ok(!started(&r, jobs[1]) && !started(&r, jobs[2]),
+	   "past drain_after its nodes drain: no backfill, even of jobs "
+	   "that end in time");
+	is_int(st.backfilled, 0, "nothing backfilled");
+	/* Younger than drain_after: the same queue backfills. */
+	jobs[0]->submit_time = NOW - 2;
+	plan_run(c, q, rv, jobs, 3, NOW, 5000, &cfg, &hooks, &st);
+	ok(started(&r, jobs[1]), "before drain_after a job that ends in time "
+				 "backfills");
+	cleanup(c, &r, jobs, 4);
+	qos_table_destroy(q);
+	resv_table_destroy(rv);
+}
+
 static void put_qos(struct qos_table *q, const char *name, int prio,
 		    const char *preempt, bool cancel)
 {
@@ -464,6 +501,7 @@ int main(void)
 {
 	test_priority_order();
 	test_backfill();
+	test_drain();
 	test_preemption();
 	test_preemption_in_one_pass();
 	test_reservations();
