@@ -255,7 +255,13 @@ static void link_register_reply_cb(struct rpcconn *c,
 		 ag->cfg.controllers.items[ag->ctl_index],
 		 r && r->controller_id ? r->controller_id : "?",
 		 ag->hb_interval_ms);
-	/* The registration carried every unacknowledged exit: it has them. */
+	/*
+	 * The registration carried every exit unacknowledged when it was
+	 * sent (marked sent then): the controller has those.  A rank that
+	 * exited while the reply was on its way was not in it, and is
+	 * reported just below; acknowledging it here made the controller
+	 * see its workload vanish without exits and requeue a finished job.
+	 */
 	for (struct workload *w = ag->workloads, *next; w; w = next) {
 		uint32_t *ranks = xcalloc(w->nranks + 1, sizeof(*ranks));
 		size_t n = 0;
@@ -263,7 +269,8 @@ static void link_register_reply_cb(struct rpcconn *c,
 		next = w->next;
 		if (workload_exits_reportable(w))
 			for (uint32_t i = 0; i < w->nranks; i++)
-				if (w->ranks[i].exited && !w->ranks[i].acked)
+				if (w->ranks[i].exited && w->ranks[i].sent &&
+				    !w->ranks[i].acked)
 					ranks[n++] = w->ranks[i].rank;
 		if (n)
 			workload_exits_acked(w, ranks, n);
