@@ -48,15 +48,16 @@ struct plan_shape {
  * shapes that found no room even so.  Capacity only shrinks during a
  * pass (starts take nodes, preemptions claim them), so a failed shape
  * stays failed; a start takes its nodes off the list, and a preemption
- * (rare) makes it rebuilt (planner.gen).  Without this every pending job that did
- * not fit scanned every node for victims: a queue of thousands of jobs
- * on the full cluster cost seconds per pass (bench/submit-throughput.sh).
+ * (rare) makes it rebuilt (planner.gen).  Without this every pending
+ * job that did not fit scanned every node for victims: a queue of
+ * thousands of jobs on the full cluster cost seconds per pass
+ * (bench/submit-throughput.sh).
  */
 struct plan_preempt_cache {
 	const struct qos *by;
-	int64_t *avail;	 /* now: usable with victims gone; PLAN_INF: not */
-	int usable;	 /* nodes with avail == now */
-	uint64_t gen;	 /* planner.gen when avail was built */
+	int64_t *avail; /* now: usable with victims gone; PLAN_INF: not */
+	int usable;	/* nodes with avail == now */
+	uint64_t gen;	/* planner.gen when avail was built */
 	struct plan_shape bad[PLAN_SHAPES];
 	int nbad;
 };
@@ -360,7 +361,6 @@ static struct plan_preempt_cache *plan_preempt_cache(struct planner *p,
 			return NULL;
 		pc = &p->pre[p->npre++];
 		pc->by = by;
-		pc->gen = p->gen + 1; /* not built yet */
 	}
 	if (pc->avail && pc->gen == p->gen)
 		return pc;

@@ -42,16 +42,15 @@ struct sched_batch {
 };
 
 /*
- * A pass commits its placements in transactions of at most
- * [scheduler] place_batch_max jobs (256).  Each job's state and
- * allocation rows are in one transaction,
- * and no launch order goes out before that transaction committed
- * (invariant 1); jobs have nothing to commit together, so when a pass
- * places thousands of them (a released backlog), the first ones launch
- * while PostgreSQL still commits the rest instead of waiting for one
- * transaction of tens of thousands of statements.
+ * The pass's planner hooks: the batch being filled.  A pass commits its
+ * placements in transactions of at most [scheduler] place_batch_max
+ * jobs (256).  Each job's state and allocation rows are in one
+ * transaction, and no launch order goes out before that transaction
+ * committed (invariant 1); jobs have nothing to commit together, so
+ * when a pass places thousands of them (a released backlog), the first
+ * ones launch while PostgreSQL still commits the rest instead of
+ * waiting for one transaction of tens of thousands of statements.
  */
-/* The pass's planner hooks: the batch being filled. */
 struct sched_pass_ctx {
 	struct ctl *ctl;
 	struct sched_batch *b;
