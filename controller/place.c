@@ -244,9 +244,11 @@ static int place_fill_pod(struct place_ctx *x, const struct pod *p, int need,
 	return m;
 }
 
-/* Pods of hall h hold need; *racks receives the racks spanned. */
-static int place_fill_hall(struct place_ctx *x, const struct hall *h,
-			   int need, bool take, int *racks)
+/* Pods of hall h hold need, fewest pods first; *racks receives the
+ * racks spanned.  Used for segments longer than a rack, which must each
+ * stay in one pod. */
+static int place_fill_hall_by_pods(struct place_ctx *x, const struct hall *h,
+				   int need, bool take, int *racks)
 {
 	int *caps = xcalloc((size_t)h->npods + 1, sizeof(int));
 	int *idx = xcalloc((size_t)h->npods + 1, sizeof(int));
@@ -265,6 +267,109 @@ static int place_fill_hall(struct place_ctx *x, const struct hall *h,
 	return m;
 }
 
+/* A rack that a rack-first fill may take nodes from. */
+struct place_cand {
+	const struct rack *rack;
+	int cap;      /* its usable nodes */
+	int hall_cap; /* usable nodes of its hall (site-wide fills only) */
+	int pod_cap;  /* usable nodes of its pod */
+};
+
+/* Largest racks first; among equals those of the roomiest hall and pod
+ * (whole racks of a whole pod come out together), then topology order. */
+static int place_cand_cmp(const void *a, const void *b)
+{
+	const struct place_cand *x = a, *y = b;
+
+	if (x->cap != y->cap)
+		return x->cap > y->cap ? -1 : 1;
+	if (x->hall_cap != y->hall_cap)
+		return x->hall_cap > y->hall_cap ? -1 : 1;
+	if (x->pod_cap != y->pod_cap)
+		return x->pod_cap > y->pod_cap ? -1 : 1;
+	return (x->rack->index > y->rack->index) -
+	       (x->rack->index < y->rack->index);
+}
+
+/*
+ * Take need nodes from the racks of hall h (of the whole site if h is
+ * NULL), racks first: the largest racks, the last piece to the rack it
+ * fits best (in a pod already used when one fits as well).  Largest
+ * first spans the fewest racks possible, so a gang lands on the lower
+ * bound of racks whenever that many whole racks are free; ranking pods
+ * first instead took every fragment of the roomiest pods (a 1,024-node
+ * gang on a 90%-busy cluster spanned 142 racks where 128 whole racks
+ * were free).  Returns the racks used, or -1 if they cannot hold need;
+ * *pods receives the pods spanned.
+ */
+static int place_fill_racks(struct place_ctx *x, const struct hall *h,
+			    int need, bool take, int *pods)
+{
+	const struct cluster *c = x->c;
+	int nr = cluster_nracks(c), n = 0, racks = 0;
+	struct place_cand *cand = xcalloc((size_t)nr + 1, sizeof(*cand));
+	bool *pod_used = xcalloc((size_t)cluster_npods(c) + 1, sizeof(bool));
+	long total = 0;
+
+	*pods = 0;
+	for (int i = 0; i < nr; i++) {
+		const struct rack *r = cluster_rack_at(c, i);
+
+		if (x->rack_cap[i] <= 0 || (h && r->pod->hall != h))
+			continue;
+		cand[n].rack = r;
+		cand[n].cap = x->rack_cap[i];
+		cand[n].hall_cap = h ? 0 : x->hall_cap[r->pod->hall->index];
+		cand[n].pod_cap = x->pod_cap[r->pod->index];
+		total += cand[n++].cap;
+	}
+	if (total < need) {
+		racks = -1;
+		goto out;
+	}
+	qsort(cand, (size_t)n, sizeof(*cand), place_cand_cmp);
+	for (int i = 0; i < n && need > 0; i++) {
+		int pick = i, amt;
+
+		/* Candidates are sorted by capacity: those that hold the
+		 * rest are cand[i..j), the best fit is the smallest. */
+		for (int j = i + 1; j < n && cand[j].cap >= need; j++)
+			if (cand[j].cap < cand[pick].cap ||
+			    (!pod_used[cand[pick].rack->pod->index] &&
+			     pod_used[cand[j].rack->pod->index]))
+				pick = j;
+		amt = cand[pick].cap < need ? cand[pick].cap : need;
+		if (!pod_used[cand[pick].rack->pod->index]) {
+			pod_used[cand[pick].rack->pod->index] = true;
+			(*pods)++;
+		}
+		if (take)
+			place_take_rack(x, cand[pick].rack, amt);
+		racks++;
+		need -= amt;
+	}
+out:
+	free(cand);
+	free(pod_used);
+	return racks;
+}
+
+/* Hall h (the whole site if NULL) holds need; returns the pods spanned
+ * (0: it cannot) and *racks the racks. */
+static int place_fill_hall(struct place_ctx *x, const struct hall *h,
+			   int need, bool take, int *racks)
+{
+	int pods;
+
+	if (x->seg_pod) {
+		*racks = 0;
+		return h ? place_fill_hall_by_pods(x, h, need, take, racks)
+			 : 0;
+	}
+	*racks = place_fill_racks(x, h, need, take, &pods);
+	return *racks > 0 ? pods : 0;
+}
+
 /* Lexicographic candidate score: smaller is better. */
 struct place_score {
 	int pods, racks, leftover, order;
@@ -273,10 +378,10 @@ struct place_score {
 static bool place_better(const struct place_score *a,
 			 const struct place_score *b)
 {
-	if (a->pods != b->pods)
-		return a->pods < b->pods;
 	if (a->racks != b->racks)
 		return a->racks < b->racks;
+	if (a->pods != b->pods)
+		return a->pods < b->pods;
 	if (a->leftover != b->leftover)
 		return a->leftover < b->leftover;
 	return a->order < b->order;
@@ -367,11 +472,16 @@ static int place_at_hall(struct place_ctx *x, int need)
 static int place_at_site(struct place_ctx *x, int need)
 {
 	const struct cluster *c = x->c;
-	int nh = cluster_nhalls(c), racks;
-	int *idx = xcalloc((size_t)nh + 1, sizeof(int));
-	int *amt = xcalloc((size_t)nh + 1, sizeof(int));
-	int m = place_split(x->hall_cap, nh, need, idx, amt);
+	int nh = cluster_nhalls(c), racks, m;
+	int *idx, *amt;
 
+	/* Racks first across the halls, unless segments need whole pods:
+	 * then the fewest halls, each filled pod by pod. */
+	if (!x->seg_pod)
+		return place_fill_hall(x, NULL, need, true, &racks) > 0;
+	idx = xcalloc((size_t)nh + 1, sizeof(int));
+	amt = xcalloc((size_t)nh + 1, sizeof(int));
+	m = place_split(x->hall_cap, nh, need, idx, amt);
 	for (int i = 0; i < m; i++)
 		place_fill_hall(x, cluster_hall_at(c, idx[i]), amt[i], true,
 				&racks);

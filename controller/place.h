@@ -5,10 +5,11 @@
  *
  * Whole-node gangs go to the lowest level (rack, pod, hall, site) that
  * can hold them; among the candidates at that level the one spanning the
- * fewest pods, then racks, then leaving the least free capacity behind
+ * fewest racks, then pods, then leaving the least free capacity behind
  * (best fit) wins, so fragmented corners fill first and large free blocks
- * stay intact.  Inside the chosen container, children are taken largest
- * first and the last piece goes to the child it fits best.  Jobs that
+ * stay intact.  Inside the chosen container, racks are taken largest
+ * first (whole pods' racks before broken pods' ones) and the last piece
+ * goes to the rack it fits best.  Jobs that
  * take part of one node go to the fullest node that fits, on one CPU
  * socket when they can.
  */

@@ -892,6 +892,69 @@ static void test_topology_fit(void)
 	cluster_destroy(c);
 }
 
+/* Mark every node of rack index ri busy, or only its first node. */
+static void busy_rack(struct cluster *c, int ri, bool whole)
+{
+	struct rack *r = cluster_rack_at(c, ri);
+
+	for (int k = 0; k < (whole ? r->nnodes : 1); k++)
+		r->nodes[k]->gpu_used = 0xff;
+}
+
+/*
+ * Issue 3: "racks spanned equal to the lower bound whenever a free block
+ * that size exists", then the fewest pods.  Ranking pods first took the
+ * roomiest pods' broken racks as well (a 1,024-node gang on a 90%-busy
+ * cluster spanned 142 racks with 128 whole racks free).
+ */
+static void test_racks_before_pods(void)
+{
+	/* 1 hall, 3 pods of 2 racks of 4 nodes.  Pods 0 and 1: one whole
+	 * rack and one with 3 free; pod 2: one whole rack.  12 nodes do not
+	 * fit a pod; pods first takes 7 + 5 nodes over 4 racks, racks first
+	 * the 3 whole racks. */
+	struct cluster *c = build(1, 3, 2, 4, 8, "H100", NULL);
+	struct place_req rq = req_of(12, 8);
+	struct place_result res;
+	int r;
+
+	busy_rack(c, 1, false);
+	busy_rack(c, 3, false);
+	busy_rack(c, 5, true);
+	r = find(c, &rq, &res);
+	ok(r == 1, "hall level: gang of 12 placed");
+	is_int(r == 1 ? racks_spanned(&res) : -1, 3,
+	       "hall level: 3 whole racks (the lower bound), not 4 pieces");
+	place_result_free(&res);
+
+	/* Pod 0 whole, pods 1 and 2 as before: the two whole racks of
+	 * pod 0 and one more, so 3 racks in 2 pods, not 3. */
+	reset(c);
+	busy_rack(c, 3, false);
+	busy_rack(c, 5, true);
+	r = find(c, &rq, &res);
+	ok(r == 1, "hall level, a whole pod: gang of 12 placed");
+	is_int(r == 1 ? racks_spanned(&res) : -1, 3,
+	       "hall level, a whole pod: 3 racks");
+	is_int(r == 1 ? pods_spanned(&res) : -1, 2,
+	       "hall level, a whole pod: equal racks, fewest pods (2)");
+	place_result_free(&res);
+	cluster_destroy(c);
+
+	/* The same shape across 3 halls of one pod each: the gang is
+	 * placed site-wide, and still on 3 whole racks. */
+	c = build(3, 1, 2, 4, 8, "H100", NULL);
+	busy_rack(c, 1, false);
+	busy_rack(c, 3, false);
+	busy_rack(c, 5, true);
+	r = find(c, &rq, &res);
+	ok(r == 1, "site level: gang of 12 placed");
+	is_int(r == 1 ? racks_spanned(&res) : -1, 3,
+	       "site level: 3 whole racks (the lower bound)");
+	place_result_free(&res);
+	cluster_destroy(c);
+}
+
 /*
  * Free-capacity counters (struct capacity on racks, pods and halls): their
  * meaning on a small case, and the incremental node_recount() path
@@ -1028,5 +1091,6 @@ int main(void)
 	test_partial();
 	test_pick_gpus();
 	test_topology_fit();
+	test_racks_before_pods();
 	return done_testing();
 }
