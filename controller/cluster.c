@@ -448,6 +448,11 @@ struct rack *cluster_rack_at(const struct cluster *c, int index)
 	return index >= 0 && index < c->nracks ? c->racks[index] : NULL;
 }
 
+struct rack *const *cluster_racks(const struct cluster *c)
+{
+	return c->racks;
+}
+
 int cluster_npods(const struct cluster *c)
 {
 	return c->npods;

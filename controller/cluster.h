@@ -214,6 +214,9 @@ int cluster_nnodes(const struct cluster *c);
 struct node *cluster_node_at(const struct cluster *c, int index);
 int cluster_nracks(const struct cluster *c);
 struct rack *cluster_rack_at(const struct cluster *c, int index);
+/* Every rack in index order (cluster_nracks of them), for loops that
+ * visit them all per placement; valid until the topology changes. */
+struct rack *const *cluster_racks(const struct cluster *c);
 int cluster_npods(const struct cluster *c);
 struct pod *cluster_pod_at(const struct cluster *c, int index);
 int cluster_nhalls(const struct cluster *c);

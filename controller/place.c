@@ -21,6 +21,8 @@
 /* Per-call working state. */
 struct place_ctx {
 	const struct cluster *c;
+	struct rack *const *racks; /* cluster_racks(c), nracks of them */
+	int nracks;
 	const struct place_req *req;
 	int model_id; /* -1 = any; -2 = a model no node has */
 	bool scan_all; /* features or a probe: count node by node */
@@ -74,7 +76,8 @@ static bool place_node_usable(const struct place_ctx *x, const struct node *n)
 	const struct place_req *req = x->req;
 
 	if (req->avail) {
-		if (!node_schedulable(n) || req->avail[n->index] > req->avail_by)
+		/* Busy until later is the common reason: test it first. */
+		if (req->avail[n->index] > req->avail_by || !node_schedulable(n))
 			return false;
 		if (n->spare && !req->allow_spares)
 			return false;
@@ -126,6 +129,9 @@ static int place_rack_usable(const struct place_ctx *x, const struct rack *r)
 
 	if (x->model_id == -2)
 		return 0;
+	if (req->avail && req->rack_avail &&
+	    req->rack_avail[r->index] > req->avail_by)
+		return 0;
 	if (!x->scan_all && r->nblocked == 0 &&
 	    (x->model_id == -1 || r->model_id == x->model_id) &&
 	    r->min_gpus >= req->gpus_per_node && r->min_gpus > 0 &&
@@ -146,14 +152,14 @@ static int place_rack_usable(const struct place_ctx *x, const struct rack *r)
 static void place_count(struct place_ctx *x)
 {
 	const struct cluster *c = x->c;
-	int nr = cluster_nracks(c), np = cluster_npods(c),
+	int nr = x->nracks, np = cluster_npods(c),
 	    nh = cluster_nhalls(c);
 
 	x->rack_cap = xcalloc((size_t)nr + 1, sizeof(int));
 	x->pod_cap = xcalloc((size_t)np + 1, sizeof(int));
 	x->hall_cap = xcalloc((size_t)nh + 1, sizeof(int));
 	for (int i = 0; i < nr; i++) {
-		struct rack *r = cluster_rack_at(c, i);
+		struct rack *r = x->racks[i];
 		int u = place_rack_usable(x, r);
 
 		if (x->seg_rack)
@@ -302,27 +308,46 @@ static int place_cand_cmp(const void *a, const void *b)
  * were free).  Returns the racks used, or -1 if they cannot hold need;
  * *pods receives the pods spanned.
  */
+/* Add the racks of pod p that have room to cand[]. */
+static int place_cand_add(const struct place_ctx *x, const struct pod *p,
+			  bool site, struct place_cand *cand, int n)
+{
+	for (int k = 0; k < p->nracks; k++) {
+		const struct rack *r = p->racks[k];
+
+		if (x->rack_cap[r->index] <= 0)
+			continue;
+		cand[n].rack = r;
+		cand[n].cap = x->rack_cap[r->index];
+		cand[n].hall_cap = site ? x->hall_cap[p->hall->index] : 0;
+		cand[n].pod_cap = x->pod_cap[p->index];
+		n++;
+	}
+	return n;
+}
+
 static int place_fill_racks(struct place_ctx *x, const struct hall *h,
 			    int need, bool take, int *pods)
 {
 	const struct cluster *c = x->c;
-	int nr = cluster_nracks(c), n = 0, racks = 0;
-	struct place_cand *cand = xcalloc((size_t)nr + 1, sizeof(*cand));
+	int np = h ? h->npods : cluster_npods(c), n = 0, racks = 0, max = 0;
+	struct place_cand *cand;
 	bool *pod_used = xcalloc((size_t)cluster_npods(c) + 1, sizeof(bool));
 	long total = 0;
 
 	*pods = 0;
-	for (int i = 0; i < nr; i++) {
-		const struct rack *r = cluster_rack_at(c, i);
+	for (int i = 0; i < np; i++)
+		max += (h ? h->pods[i] : cluster_pod_at(c, i))->nracks;
+	cand = xcalloc((size_t)max + 1, sizeof(*cand));
+	for (int i = 0; i < np; i++) {
+		const struct pod *p = h ? h->pods[i] : cluster_pod_at(c, i);
 
-		if (x->rack_cap[i] <= 0 || (h && r->pod->hall != h))
-			continue;
-		cand[n].rack = r;
-		cand[n].cap = x->rack_cap[i];
-		cand[n].hall_cap = h ? 0 : x->hall_cap[r->pod->hall->index];
-		cand[n].pod_cap = x->pod_cap[r->pod->index];
-		total += cand[n++].cap;
+		/* A pod without room has no rack with room. */
+		if (x->pod_cap[p->index] > 0)
+			n = place_cand_add(x, p, h == NULL, cand, n);
 	}
+	for (int i = 0; i < n; i++)
+		total += cand[i].cap;
 	if (total < need) {
 		racks = -1;
 		goto out;
@@ -393,8 +418,8 @@ static int place_at_rack(struct place_ctx *x, int need)
 	struct place_score best = { 0, 0, 0, 0 };
 	int pick = -1;
 
-	for (int i = 0; i < cluster_nracks(c); i++) {
-		const struct rack *r = cluster_rack_at(c, i);
+	for (int i = 0; i < x->nracks; i++) {
+		const struct rack *r = x->racks[i];
 		struct place_score s;
 
 		if (x->rack_cap[i] < need)
@@ -661,15 +686,14 @@ static bool place_partial_usable(const struct place_ctx *x,
 
 static int place_partial(struct place_ctx *x, struct place_result *out)
 {
-	const struct cluster *c = x->c;
 	unsigned g = x->req->gpus_per_node;
 	struct node *best = NULL;
 	unsigned best_free = ~0u;
 	int best_rack_free = 0;
 
 	/* The fullest partly used node that fits: packing. */
-	for (int i = 0; i < cluster_nracks(c) && best_free != g; i++) {
-		const struct rack *r = cluster_rack_at(c, i);
+	for (int i = 0; i < x->nracks && best_free != g; i++) {
+		const struct rack *r = x->racks[i];
 
 		if (r->cap.partial == 0)
 			continue;
@@ -689,8 +713,8 @@ static int place_partial(struct place_ctx *x, struct place_result *out)
 	}
 	/* Otherwise a whole node from the fullest rack that has one. */
 	if (!best) {
-		for (int i = 0; i < cluster_nracks(c); i++) {
-			const struct rack *r = cluster_rack_at(c, i);
+		for (int i = 0; i < x->nracks; i++) {
+			const struct rack *r = x->racks[i];
 			int rf = r->cap.free_ok + r->cap.free_degraded;
 
 			if (rf == 0 || (best && rf >= best_rack_free))
@@ -733,6 +757,8 @@ int place_find(const struct cluster *c, const struct place_req *req,
 		return 0;
 	memset(&x, 0, sizeof(x));
 	x.c = c;
+	x.racks = cluster_racks(c);
+	x.nracks = cluster_nracks(c);
 	x.req = req;
 	x.model_id = -1;
 	if (req->gpu_model && *req->gpu_model) {

@@ -54,6 +54,10 @@ struct place_req {
 	 * nodes free by avail_by count as free.  NULL: only free now. */
 	const int64_t *avail;
 	int64_t avail_by;
+	/* Optional with avail: rack_avail[rack index] is no later than the
+	 * avail of any node of the rack, so a rack whose rack_avail is
+	 * after avail_by is skipped without looking at its nodes. */
+	const int64_t *rack_avail;
 };
 
 struct place_result {

@@ -47,8 +47,10 @@ struct plan_shape {
  * which nodes are free or held only by its possible victims, and the
  * shapes that found no room even so.  Capacity only shrinks during a
  * pass (starts take nodes, preemptions claim them), so a failed shape
- * stays failed; a start takes its nodes off the list, and a preemption
- * (rare) makes it rebuilt (planner.gen).  Without this every pending
+ * stays failed; a start takes its nodes off the list, and so does a
+ * preemption, with every node of its victims (rebuilding the list
+ * after each preemption instead cost a fifth of a phase-2 pass with 76
+ * preemptions, bench/placebench).  Without this every pending
  * job that did not fit scanned every node for victims: a queue of
  * thousands of jobs on the full cluster cost seconds per pass
  * (bench/submit-throughput.sh).
@@ -57,7 +59,6 @@ struct plan_preempt_cache {
 	const struct qos *by;
 	int64_t *avail; /* now: usable with victims gone; PLAN_INF: not */
 	int usable;	/* nodes with avail == now */
-	uint64_t gen;	/* planner.gen when avail was built */
 	struct plan_shape bad[PLAN_SHAPES];
 	int nbad;
 };
@@ -71,6 +72,14 @@ struct planner {
 	struct plan_stats *st;
 	int64_t now, now_mono;
 	int64_t *avail; /* lazily computed */
+	int64_t *rack_avail; /* per rack, the earliest avail of its nodes */
+	/* The distinct avail[] values from now to the backfill horizon,
+	 * sorted (times[0] = now): the start times a blocked job can have.
+	 * Built with avail and kept for the pass (each start adds its end),
+	 * rather than collected and sorted again for every blocked job:
+	 * that sort of 25,088 times was a sixth of a phase-2 pass. */
+	int64_t *times;
+	size_t ntimes, times_cap;
 	struct plan_shape shapes[PLAN_SHAPES];
 	int nshapes;
 	/*
@@ -85,7 +94,6 @@ struct planner {
 	bool someone_reserved;
 	struct plan_preempt_cache pre[PLAN_PREEMPT_QOS];
 	int npre;
-	uint64_t gen; /* bumped by every preemption */
 };
 
 int64_t plan_job_end(const struct job *job)
@@ -175,15 +183,81 @@ static int64_t plan_node_avail(const struct planner *p, const struct node *n)
 	return t;
 }
 
+static int64_t plan_horizon(const struct planner *p)
+{
+	return p->now + p->cfg->bf_horizon_sec;
+}
+
+/* Add t to the sorted time list, if it is a new time within the
+ * horizon. */
+static void plan_add_time(struct planner *p, int64_t t)
+{
+	size_t lo = 0, hi = p->ntimes;
+
+	if (t <= p->now || t > plan_horizon(p))
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->times[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->ntimes && p->times[lo] == t)
+		return;
+	if (p->ntimes == p->times_cap) {
+		p->times_cap = p->times_cap ? p->times_cap * 2 : 64;
+		p->times = xreallocarray(p->times, p->times_cap,
+					 sizeof(*p->times));
+	}
+	memmove(&p->times[lo + 1], &p->times[lo],
+		(p->ntimes - lo) * sizeof(*p->times));
+	p->times[lo] = t;
+	p->ntimes++;
+}
+
+static int plan_time_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void plan_compute_avail(struct planner *p)
 {
 	int count = cluster_nnodes(p->c);
+	int64_t horizon = plan_horizon(p);
+	size_t u = 0;
 
 	if (p->avail)
 		return;
 	p->avail = xcalloc((size_t)count + 1, sizeof(int64_t));
-	for (int i = 0; i < count; i++)
+	p->times_cap = (size_t)count + 1;
+	p->times = xcalloc(p->times_cap, sizeof(int64_t));
+	p->times[p->ntimes++] = p->now;
+	for (int i = 0; i < count; i++) {
 		p->avail[i] = plan_node_avail(p, cluster_node_at(p->c, i));
+		if (p->avail[i] > p->now && p->avail[i] <= horizon)
+			p->times[p->ntimes++] = p->avail[i];
+	}
+	/* Starts only make avail later, so the minimum stays a lower
+	 * bound for the pass: probes skip racks busy past their time. */
+	p->rack_avail = xcalloc((size_t)cluster_nracks(p->c) + 1,
+				sizeof(int64_t));
+	for (int i = 0; i < cluster_nracks(p->c); i++) {
+		const struct rack *r = cluster_rack_at(p->c, i);
+
+		p->rack_avail[i] = PLAN_INF;
+		for (int k = 0; k < r->nnodes; k++)
+			if (p->avail[r->nodes[k]->index] < p->rack_avail[i])
+				p->rack_avail[i] = p->avail[r->nodes[k]->index];
+	}
+	qsort(p->times, p->ntimes, sizeof(*p->times), plan_time_cmp);
+	for (size_t i = 0; i < p->ntimes; i++)
+		if (u == 0 || p->times[i] != p->times[u - 1])
+			p->times[u++] = p->times[i];
+	p->ntimes = u;
 }
 
 static void plan_req(const struct planner *p, const struct job *job,
@@ -265,13 +339,6 @@ static void plan_shape_failed(struct planner *p, const struct place_req *req)
 	plan_shape_add(p->shapes, &p->nshapes, req);
 }
 
-static int plan_time_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The earliest time the job could start, and where.  Returns 1 and
  * fills *at and res, or 0 if not within the horizon.
@@ -280,31 +347,18 @@ static int plan_earliest(struct planner *p, const struct job *job,
 			 const struct place_req *base, int64_t *at,
 			 struct place_result *res)
 {
-	int count = cluster_nnodes(p->c);
-	int64_t *times = xcalloc((size_t)count + 2, sizeof(int64_t));
-	int64_t horizon = p->now + p->cfg->bf_horizon_sec;
-	size_t nt = 0, lo, hi;
 	struct place_req req = *base;
+	const int64_t *times;
+	size_t lo, hi;
 	int found = -1;
 
 	plan_compute_avail(p);
-	times[nt++] = p->now;
-	for (int i = 0; i < count; i++)
-		if (p->avail[i] > p->now && p->avail[i] <= horizon)
-			times[nt++] = p->avail[i];
-	qsort(times, nt, sizeof(*times), plan_time_cmp);
-	{
-		size_t u = 0;
-
-		for (size_t i = 0; i < nt; i++)
-			if (u == 0 || times[i] != times[u - 1])
-				times[u++] = times[i];
-		nt = u;
-	}
+	times = p->times;
 	req.avail = p->avail;
+	req.rack_avail = p->rack_avail;
 	/* The smallest time at which it fits. */
 	lo = 0;
-	hi = nt;
+	hi = p->ntimes;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		struct place_result r;
@@ -332,8 +386,6 @@ static int plan_earliest(struct planner *p, const struct job *job,
 		else
 			*at = times[found];
 	}
-	free(times);
-	(void)job;
 	return found >= 0;
 }
 
@@ -362,11 +414,10 @@ static struct plan_preempt_cache *plan_preempt_cache(struct planner *p,
 		pc = &p->pre[p->npre++];
 		pc->by = by;
 	}
-	if (pc->avail && pc->gen == p->gen)
+	if (pc->avail)
 		return pc;
 	/* Nodes count as free if free now or held only by victims. */
-	if (!pc->avail)
-		pc->avail = xcalloc((size_t)count + 1, sizeof(int64_t));
+	pc->avail = xcalloc((size_t)count + 1, sizeof(int64_t));
 	pc->usable = 0;
 	for (int i = 0; i < count; i++) {
 		const struct node *n = cluster_node_at(p->c, i);
@@ -377,8 +428,29 @@ static struct plan_preempt_cache *plan_preempt_cache(struct planner *p,
 		pc->avail[i] = all ? p->now : PLAN_INF;
 		pc->usable += all;
 	}
-	pc->gen = p->gen;
 	return pc;
+}
+
+/* Node n can no longer be freed by preemption, for any QOS. */
+static void plan_preempt_drop(struct planner *p, const struct node *n)
+{
+	for (int i = 0; i < p->npre; i++) {
+		struct plan_preempt_cache *pc = &p->pre[i];
+
+		if (pc->avail && pc->avail[n->index] != PLAN_INF) {
+			pc->avail[n->index] = PLAN_INF;
+			pc->usable--;
+		}
+	}
+}
+
+/* A job started on res, or claimed it by preemption: its nodes are no
+ * longer free for preemption. */
+static void plan_preempt_taken(struct planner *p,
+			       const struct place_result *res)
+{
+	for (int k = 0; k < res->n; k++)
+		plan_preempt_drop(p, res->nodes[k]);
 }
 
 /*
@@ -409,7 +481,10 @@ static int plan_preempt(struct planner *p, struct job *job,
 		plan_shape_add(pc->bad, &pc->nbad, &req);
 		return 0;
 	}
-	p->gen++; /* victims flagged, their nodes claimed */
+	/* Its nodes are claimed, and every node of a victim is on its way
+	 * to this job or already free: none is free for another preemption
+	 * (a victim is preempted once). */
+	plan_preempt_taken(p, &res);
 	free(job->claim);
 	job->claim = xcalloc((size_t)res.n + 1, sizeof(int));
 	job->nclaim = 0;
@@ -422,7 +497,11 @@ static int plan_preempt(struct planner *p, struct job *job,
 			struct job *v = n->uses[u].alloc->job;
 
 			if (v && !v->preempted && v->state == JOB_RUNNING) {
+				const struct alloc *va = n->uses[u].alloc;
+
 				v->preempted = true;
+				for (int k = 0; k < va->nparts; k++)
+					plan_preempt_drop(p, va->parts[k].node);
 				p->hooks->preempt(p->hooks->arg, v, job);
 				victims++;
 			}
@@ -432,26 +511,6 @@ static int plan_preempt(struct planner *p, struct job *job,
 	place_result_free(&res);
 	p->st->preemptions += victims;
 	return 1;
-}
-
-/* A job started on res: its nodes are no longer free for preemption. */
-static void plan_preempt_taken(struct planner *p,
-			       const struct place_result *res)
-{
-	for (int i = 0; i < p->npre; i++) {
-		struct plan_preempt_cache *pc = &p->pre[i];
-
-		if (!pc->avail)
-			continue;
-		for (int k = 0; k < res->n; k++) {
-			int64_t *a = &pc->avail[res->nodes[k]->index];
-
-			if (*a != PLAN_INF) {
-				*a = PLAN_INF;
-				pc->usable--;
-			}
-		}
-	}
 }
 
 static void plan_set_avail(struct planner *p, const struct job *job,
@@ -466,6 +525,10 @@ static void plan_set_avail(struct planner *p, const struct job *job,
 	for (int i = 0; i < res->n; i++)
 		if (end > p->avail[res->nodes[i]->index])
 			p->avail[res->nodes[i]->index] = end;
+	/* The time a node stops being its earlier avail stays listed:
+	 * probing a time when nothing changes costs a probe, not a
+	 * wrong answer. */
+	plan_add_time(p, end);
 }
 
 /* ---- power budgets ---------------------------------------------------- */
@@ -707,6 +770,8 @@ void plan_run(struct cluster *c, const struct qos_table *qos,
 		plan_one(p, jobs[i]);
 	}
 	free(p->avail);
+	free(p->rack_avail);
+	free(p->times);
 	for (int i = 0; i < p->npre; i++)
 		free(p->pre[i].avail);
 	free(p);
