@@ -37,6 +37,7 @@ struct ctl_stats {
 	uint64_t jobs_finished;
 	uint64_t jobs_requeued;
 	uint64_t sched_passes;
+	uint64_t sched_new_passes; /* of them, passes over new jobs only */
 	uint64_t sched_last_us;
 	uint64_t sched_max_us;
 	uint64_t placements;
@@ -105,14 +106,37 @@ struct ctl {
 	struct events *events;
 	struct event *sched_timer;
 	struct event *sched_soon;  /* zero-delay pass after a change      */
+	int64_t sched_soon_at_mono_ms; /* when sched_soon is due         */
 	bool sched_running;
+	/*
+	 * Jobs committed since the last full pass.  When nothing but new
+	 * jobs changed, a pass over them alone (sched_pass_new) places
+	 * them around the reservations the last full pass left; the full
+	 * pass over a long queue is kept for changes that can help any
+	 * job, and for the periodic timer (ctl_sched_soon,
+	 * ctl_sched_new_job).
+	 */
+	uint64_t *sched_fresh;
+	size_t sched_nfresh, sched_fresh_cap;
+	bool sched_full_wanted;
+	int64_t last_full_pass_mono_ms;
+	uint64_t sched_full_last_us; /* how long the last full pass took */
+	int sched_full_reserved;     /* reservations it made */
 	struct event *sweep_timer;
 	struct event *sig_term, *sig_int, *sig_hup, *sig_chld;
 	struct ctl_stats stats;
 };
 
-/* Ask for a scheduling pass at the end of this loop iteration. */
+/* Ask for a full scheduling pass at the end of this loop iteration (or
+ * as soon as the pass rate limit allows): something changed that may let
+ * any pending job start. */
 void ctl_sched_soon(struct ctl *ctl);
+/* A new job was committed: ask for a pass over the new jobs (a full one
+ * if one is wanted anyway). */
+void ctl_sched_new_job(struct ctl *ctl, uint64_t job_id);
+/* The scheduling timer: a full pass when one is wanted and allowed, else
+ * a pass over the new jobs. */
+void ctl_sched_run(struct ctl *ctl);
 /* Record an event row (kind, severity, reason; ids may be 0). */
 void ctl_event(struct ctl *ctl, const char *kind, const char *severity,
 	       const char *actor, uint64_t job_id, int node_id, int rack_id,

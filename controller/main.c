@@ -64,23 +64,39 @@ static void usage(FILE *out)
 		SYSCONFDIR);
 }
 
-static void ctl_sched_cb(evutil_socket_t fd, short what, void *arg)
+/* Run a scheduling pass (the periodic full one, or what ctl_sched_run
+ * picks), and time it. */
+static void ctl_sched_timed(struct ctl *ctl, bool periodic)
 {
-	struct ctl *ctl = arg;
 	uint64_t passes = ctl->stats.sched_passes;
 	int64_t t0;
 
-	(void)fd;
-	(void)what;
 	if (ctl->sched_running)
 		return;
 	ctl->sched_running = true;
 	t0 = util_now_mono_us();
-	sched_pass(ctl);
+	if (periodic)
+		sched_pass(ctl);
+	else
+		ctl_sched_run(ctl);
 	/* A pass skipped (inactive, database down) is not a duration. */
 	if (ctl->stats.sched_passes != passes)
 		metrics_sched_pass(ctl, util_now_mono_us() - t0);
 	ctl->sched_running = false;
+}
+
+static void ctl_sched_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ctl_sched_timed(arg, true);
+}
+
+static void ctl_sched_soon_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ctl_sched_timed(arg, false);
 }
 
 /* Charge running jobs' GPU time to their accounts; save now and then. */
@@ -391,6 +407,7 @@ static void ctl_free(struct ctl *ctl)
 		event_free(ctl->sched_timer);
 	if (ctl->sched_soon)
 		event_free(ctl->sched_soon);
+	free(ctl->sched_fresh);
 	if (ctl->sweep_timer)
 		event_free(ctl->sweep_timer);
 	if (ctl->sig_term)
@@ -480,7 +497,7 @@ int main(int argc, char **argv)
 		fatal("power: %s", e.msg);
 	ctl.events = events_create(&ctl);
 	ctl.submitq = submitq_create(&ctl);
-	ctl.sched_soon = evtimer_new(ctl.base, ctl_sched_cb, &ctl);
+	ctl.sched_soon = evtimer_new(ctl.base, ctl_sched_soon_cb, &ctl);
 	ctl.sched_timer = event_new(ctl.base, -1, EV_PERSIST, ctl_sched_cb,
 				    &ctl);
 	tv.tv_sec = (time_t)ctl.cfg.sched_interval_sec;

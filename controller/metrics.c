@@ -492,6 +492,9 @@ static void render_jobs(struct metrics *m, struct ctl *ctl, struct evbuffer *o)
 	      "Allocations made by the scheduler.", ctl->stats.placements);
 	one_u(o, "colossus_sched_passes_total", "counter",
 	      "Scheduling passes run.", ctl->stats.sched_passes);
+	one_u(o, "colossus_sched_new_job_passes_total", "counter",
+	      "Of those, passes over newly submitted jobs only.",
+	      ctl->stats.sched_new_passes);
 	fam(o, "colossus_sched_pass_duration_seconds", "histogram",
 	    "Time one scheduling pass spent on the event loop.");
 	hist_samples(o, "colossus_sched_pass_duration_seconds", "", &m->sched);

@@ -295,6 +295,16 @@ static void plan_req(const struct planner *p, const struct job *job,
 	}
 }
 
+/* Same GPU model constraint (NULL and "" are "any"); called for every
+ * pending job and remembered shape, so the common "any" is decided
+ * without a strcmp call. */
+static bool plan_same_model(const char *a, const char *b)
+{
+	if (!a)
+		a = "";
+	return a[0] == b[0] && (a[0] == '\0' || !strcmp(a, b));
+}
+
 static bool plan_shape_in(const struct plan_shape *shapes, int n,
 			  const struct place_req *req)
 {
@@ -306,7 +316,7 @@ static bool plan_shape_in(const struct plan_shape *shapes, int n,
 		if (req->nodes >= s->nodes && req->gpus_per_node == s->gpus &&
 		    req->segment == s->segment &&
 		    (int)req->within == s->within && req->end_time >= s->end &&
-		    !strcmp(req->gpu_model ? req->gpu_model : "", s->model))
+		    plan_same_model(req->gpu_model, s->model))
 			return true;
 	}
 	return false;
@@ -745,6 +755,21 @@ static void plan_one(struct planner *p, struct job *job)
 				    : "waiting for resources");
 }
 
+/* A new job, between full passes: it starts if it fits now; if not, it
+ * keeps the reason it had ("waiting for a scheduling pass") until a full
+ * pass gives it a queue position, an expected start and a reason that
+ * goes with them. */
+static void plan_new_one(struct planner *p, struct job *job)
+{
+	char *before = xstrdup(job->reason);
+	int started = p->st->started;
+
+	plan_one(p, job);
+	if (p->st->started == started)
+		job_set_reason(job, before);
+	free(before);
+}
+
 void plan_run(struct cluster *c, const struct qos_table *qos,
 	      const struct resv_table *resv, struct job **jobs, size_t n,
 	      int64_t now, int64_t now_mono, const struct plan_cfg *cfg,
@@ -762,10 +787,17 @@ void plan_run(struct cluster *c, const struct qos_table *qos,
 	p->st = st;
 	p->now = now;
 	p->now_mono = now_mono;
-	plan_reset_blocks(c);
-	plan_apply_reservations(p);
-	plan_apply_claims(p, jobs, n);
+	if (!cfg->new_jobs_only) {
+		plan_reset_blocks(c);
+		plan_apply_reservations(p);
+		plan_apply_claims(p, jobs, n);
+	}
+	p->someone_reserved = cfg->new_jobs_only && cfg->reserved_before;
 	for (size_t i = 0; i < n; i++) {
+		if (cfg->new_jobs_only) {
+			plan_new_one(p, jobs[i]);
+			continue;
+		}
 		jobs[i]->queue_pos = (uint32_t)i + 1;
 		plan_one(p, jobs[i]);
 	}

@@ -61,6 +61,14 @@ struct plan_cfg {
 	 * a rack, hall or site limit tries a placement avoiding the rack
 	 * or hall a few times, then waits with the budget's reason. */
 	const struct plan_power_hook *power;
+	/* The jobs are only new ones, to be placed around the blocks the
+	 * last full pass left on the nodes (reservations, reserved nodes
+	 * of blocked jobs, preemption claims): blocks are neither reset
+	 * nor added, queue positions are left alone, and a job that does
+	 * not start keeps its reason.  reserved_before: that pass reserved
+	 * nodes for someone (a start then counts as backfilled). */
+	bool new_jobs_only;
+	bool reserved_before;
 };
 
 struct plan_stats {

@@ -568,9 +568,13 @@ void powerctl_begin_pass(struct ctl *ctl, struct plan_cfg *pcfg)
 	/* Readings move once per sample; starts are added as they are
 	 * made, ends show at the next refresh (an overestimate meanwhile). */
 	powerctl_refresh_if_older(ctl, 1000);
-	p->site.held_by = 0;
-	for (int i = 0; i < p->nhalls; i++)
-		p->halls[i].held_by = 0;
+	/* A pass over new jobs keeps the full pass's holds: the jobs that
+	 * hold headroom are not in it, and the new ones must not take it. */
+	if (!pcfg->new_jobs_only) {
+		p->site.held_by = 0;
+		for (int i = 0; i < p->nhalls; i++)
+			p->halls[i].held_by = 0;
+	}
 	p->check_job = 0;
 	p->hook.check = powerctl_check;
 	p->hook.blocked = powerctl_blocked;

@@ -151,7 +151,8 @@ const struct powerctl_sum *powerctl_rack_sum(const struct ctl *ctl,
 int powerctl_jobs_waiting(struct ctl *ctl);
 
 /* ---- the scheduler ---- */
-/* Before planning: refresh draws, clear holds, set pcfg->power. */
+/* Before planning: refresh draws, clear holds (not for a pass over new
+ * jobs only), set pcfg->power. */
 void powerctl_begin_pass(struct ctl *ctl, struct plan_cfg *pcfg);
 /* A placement was made: count its draw at once. */
 void powerctl_started(struct ctl *ctl, const struct place_result *res);

@@ -8,6 +8,10 @@
 
 struct ctl;
 
+/* A full pass over every pending job. */
 void sched_pass(struct ctl *ctl);
+/* A pass over the jobs committed since the last full pass
+ * (ctl->sched_fresh), around the last full pass's reservations. */
+void sched_pass_new(struct ctl *ctl);
 
 #endif

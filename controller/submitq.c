@@ -184,8 +184,10 @@ static void submitq_batch_done(const struct pgq_result *res, void *arg)
 	for (it = b->items; it; it = next) {
 		next = it->next;
 		if (res->ok) {
-			for (int i = 0; i < it->njobs; i++)
+			for (int i = 0; i < it->njobs; i++) {
 				submitq_accept(q, it->jobs[i]);
+				ctl_sched_new_job(q->ctl, it->jobs[i]->id);
+			}
 			submitq_reply(it->r, it->jobs, it->njobs);
 			submitq_item_free(it, false);
 		} else if (res->lost) {
@@ -212,8 +214,6 @@ static void submitq_batch_done(const struct pgq_result *res, void *arg)
 			submitq_item_free(it, true);
 		}
 	}
-	if (res->ok)
-		ctl_sched_soon(q->ctl);
 	free(b);
 }
 

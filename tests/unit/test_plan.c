@@ -231,6 +231,69 @@ static void test_backfill(void)
 	resv_table_destroy(rv);
 }
 
+/*
+ * A pass over new jobs only (plan_cfg.new_jobs_only, run for submissions
+ * between full passes) keeps the blocks the full pass left: a new job
+ * may start where it delays no reserved job, never on the top job's
+ * reserved nodes past its start (backfill must never delay the top
+ * blocked job), and it makes no reservation of its own.
+ */
+static void test_new_jobs_pass(void)
+{
+	struct cluster *c = build(1, 1, 2, 4); /* 8 nodes */
+	struct qos_table *q = qos_table_create();
+	struct resv_table *rv = resv_table_create();
+	struct plan_cfg cfg = { .bf_depth = 0, .bf_horizon_sec = 86400,
+				.claim_sec = 300, .new_jobs_only = true,
+				.reserved_before = true };
+	struct plan_hooks hooks = { hook_start, NULL, NULL };
+	struct rec r;
+	struct plan_stats st;
+	struct job *jobs[6];
+
+	memset(&r, 0, sizeof(r));
+	hooks.arg = &r;
+	/* The full pass: 4 nodes busy until NOW + 100, the 8-node top job
+	 * reserves all 8 from then. */
+	jobs[0] = running(c, &r, 99, 0, 4, 100, "normal");
+	jobs[1] = mkjob(1, 8, 100, "normal");
+	run(c, q, rv, &jobs[1], 1, &r, &st);
+	is_int(st.reserved, 1, "full pass: the top job holds a reservation");
+	/* New jobs, alone: one that ends before NOW + 100 and one that
+	 * would run past it, on the 4 free nodes. */
+	jobs[2] = mkjob(2, 4, 200, "normal");
+	jobs[3] = mkjob(3, 2, 50, "normal");
+	jobs[4] = mkjob(4, 8, 100, "normal");
+	for (int i = 2; i <= 4; i++)
+		job_set_reason(jobs[i], "waiting for a scheduling pass");
+	plan_run(c, q, rv, &jobs[2], 3, NOW, 5000, &cfg, &hooks, &st);
+	ok(!started(&r, jobs[2]),
+	   "new-jobs pass: a job that would delay the reserved top job "
+	   "waits (the full pass's blocks are kept)");
+	ok(started(&r, jobs[3]),
+	   "new-jobs pass: a job that ends before the reservation starts");
+	is_int(st.reserved, 0, "new-jobs pass: no reservation is made");
+	is_int(jobs[4]->expected_start, 0,
+	       "new-jobs pass: a blocked new job gets no planned start");
+	is_int(jobs[2]->queue_pos, 0,
+	       "new-jobs pass: queue positions are left to the full pass");
+	is_str(jobs[2]->reason, "waiting for a scheduling pass",
+	       "new-jobs pass: a job that waits keeps its reason until a full "
+	       "pass");
+	is_int(st.backfilled, 1,
+	       "new-jobs pass: the start counts as backfilled");
+	/* The next full pass orders every pending job and reserves again. */
+	jobs[5] = jobs[3];
+	jobs[3] = jobs[4];
+	run(c, q, rv, &jobs[1], 3, &r, &st);
+	jobs[4] = jobs[5];
+	ok(st.reserved >= 1 && jobs[1]->expected_start == NOW + 100,
+	   "the next full pass keeps the top job's planned start");
+	cleanup(c, &r, jobs, 5);
+	qos_table_destroy(q);
+	resv_table_destroy(rv);
+}
+
 /* A top blocked job that has waited past drain_after takes no backfill
  * on its reserved nodes; younger, it does (test_backfill). */
 static void test_drain(void)
@@ -501,6 +564,7 @@ int main(void)
 {
 	test_priority_order();
 	test_backfill();
+	test_new_jobs_pass();
 	test_drain();
 	test_preemption();
 	test_preemption_in_one_pass();
