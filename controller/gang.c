@@ -440,6 +440,7 @@ int gang_launch_parts(struct ctl *ctl, struct alloc *a, int max)
 	char **env = NULL, *array_id = NULL, *array_task = NULL;
 	size_t nenv = 0;
 	int sent = 0;
+	int64_t t0 = util_now_mono_us();
 
 	memset(&lc, 0, sizeof(lc));
 	lc.spec = colossus__job_spec__unpack(NULL, job->spec_len, job->spec);
@@ -522,6 +523,9 @@ int gang_launch_parts(struct ctl *ctl, struct alloc *a, int max)
 		p->state = PART_LAUNCHING;
 		sent++;
 	}
+	log_sub(LOG_SUB_LAUNCH, "job=%" PRIu64 " epoch=%u: LaunchJob queued "
+		"for %d nodes in %.1f ms", a->job_id, a->epoch, sent,
+		(double)(util_now_mono_us() - t0) / 1000.0);
 out:
 	if (lc.spec)
 		colossus__job_spec__free_unpacked(lc.spec, NULL);

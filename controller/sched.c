@@ -37,6 +37,7 @@ struct sched_placed {
 struct sched_batch {
 	struct ctl *ctl;
 	struct pgq_txn *txn;
+	int64_t commit_us; /* when the commit was sent */
 	struct sched_placed *placed;
 	int n, cap;
 };
@@ -155,6 +156,10 @@ static void sched_commit_done(const struct pgq_result *r, void *arg)
 	if (!r->ok)
 		log_warn("sched: %d placements not committed: %s", b->n,
 			 r->error);
+	else
+		log_sub(LOG_SUB_SCHED, "pass: %d placements committed in "
+			"%.1f ms (their launches sent)", b->n,
+			(double)(util_now_mono_us() - b->commit_us) / 1000.0);
 	free(b->placed);
 	free(b);
 	/* After a failure the periodic timer retries, not a tight loop. */
@@ -184,6 +189,7 @@ static void sched_batch_finish(struct sched_batch *b)
 		return;
 	}
 	log_sub(LOG_SUB_SCHED, "pass: committing %d placements", b->n);
+	b->commit_us = util_now_mono_us();
 	if (pgq_txn_commit(b->txn, sched_commit_done, b, &e) < 0) {
 		struct pgq_result r = { .ok = false, .error = e.msg };
 
