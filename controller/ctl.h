@@ -30,6 +30,7 @@ struct resv_table;
 struct fairshare;
 struct health;
 struct powerctl;
+struct nodewrite;
 
 struct ctl_stats {
 	uint64_t jobs_submitted;
@@ -104,6 +105,7 @@ struct ctl {
 	int npeers;
 	struct http *http;
 	struct events *events;
+	struct nodewrite *nodewrite; /* node rows, in batches */
 	struct event *sched_timer;
 	struct event *sched_soon;  /* zero-delay pass after a change      */
 	int64_t sched_soon_at_mono_ms; /* when sched_soon is due         */

@@ -20,6 +20,7 @@ libcontroller_a_SOURCES = \
 	controller/load.c controller/load.h \
 	controller/migrate.c controller/migrations.h \
 	controller/node.c controller/node.h \
+	controller/nodewrite.c controller/nodewrite.h \
 	controller/place.c controller/place.h \
 	controller/policy.c controller/policy.h \
 	controller/plan.c controller/plan.h \

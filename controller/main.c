@@ -41,6 +41,7 @@
 #include "controller/metrics.h"
 #include "controller/migrations.h"
 #include "controller/node.h"
+#include "controller/nodewrite.h"
 #include "controller/peer.h"
 #include "controller/powerctl.h"
 #include "controller/qos.h"
@@ -387,6 +388,8 @@ static void ctl_free(struct ctl *ctl)
 	 */
 	pgq_destroy(ctl->db);
 	ctl->db = NULL;
+	nodewrite_destroy(ctl->nodewrite);
+	ctl->nodewrite = NULL;
 	http_destroy(ctl->http);
 	ctl->http = NULL;
 	submitq_destroy(ctl->submitq);
@@ -496,6 +499,7 @@ int main(int argc, char **argv)
 	if (powerctl_create(&ctl, &e) < 0)
 		fatal("power: %s", e.msg);
 	ctl.events = events_create(&ctl);
+	ctl.nodewrite = nodewrite_create(&ctl);
 	ctl.submitq = submitq_create(&ctl);
 	ctl.sched_soon = evtimer_new(ctl.base, ctl_sched_soon_cb, &ctl);
 	ctl.sched_timer = event_new(ctl.base, -1, EV_PERSIST, ctl_sched_cb,

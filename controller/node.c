@@ -23,6 +23,7 @@
 #include "controller/health.h"
 #include "controller/job.h"
 #include "controller/node.h"
+#include "controller/nodewrite.h"
 #include "controller/peer.h"
 
 static void node_write_done(const struct pgq_result *r, void *arg)
@@ -32,11 +33,10 @@ static void node_write_done(const struct pgq_result *r, void *arg)
 		log_warn("db: node state write failed: %s", r->error);
 }
 
-void node_persist(struct ctl *ctl, struct node *n)
+void node_state_stmt(struct pgq_txn *t, const struct node *n)
 {
 	char id[16], flags[64], returned[24];
 	const char *vals[9];
-	struct err e;
 
 	snprintf(id, sizeof(id), "%d", n->id);
 	snprintf(returned, sizeof(returned), "%lld", (long long)n->returned_at);
@@ -57,14 +57,30 @@ void node_persist(struct ctl *ctl, struct node *n)
 	vals[6] = n->drain_boot_id;
 	vals[7] = flags;
 	vals[8] = n->returned_at ? returned : NULL;
-	if (pgq_submit(ctl->db,
-		       "UPDATE nodes SET state = $2, admin_state = $3, "
-		       "health = $4, health_reason = CASE WHEN $4 = 'ok' THEN "
-		       "'' ELSE $5 END, admin_reason = CASE WHEN $3 = 'none' "
-		       "THEN '' ELSE $5 END, drained_by = $6, drain_boot_id = "
-		       "$7, flags = $8, returned_at = to_timestamp($9) "
-		       "WHERE id = $1",
-		       9, vals, node_write_done, NULL, &e) < 0)
+	pgq_txn_add(t,
+		    "UPDATE nodes SET state = $2, admin_state = $3, "
+		    "health = $4, health_reason = CASE WHEN $4 = 'ok' THEN "
+		    "'' ELSE $5 END, admin_reason = CASE WHEN $3 = 'none' "
+		    "THEN '' ELSE $5 END, drained_by = $6, drain_boot_id = "
+		    "$7, flags = $8, returned_at = to_timestamp($9) "
+		    "WHERE id = $1",
+		    9, vals);
+}
+
+void node_persist(struct ctl *ctl, struct node *n)
+{
+	struct pgq_txn *t;
+	struct err e;
+
+	if (ctl->nodewrite) {
+		nodewrite_state(ctl->nodewrite, n);
+		return;
+	}
+	if (!ctl->db)
+		return;
+	t = pgq_txn_begin(ctl->db);
+	node_state_stmt(t, n);
+	if (pgq_txn_commit(t, node_write_done, NULL, &e) < 0)
 		log_sub(LOG_SUB_DB, "node=%s: state not written: %s", n->name,
 			e.msg);
 }
@@ -72,11 +88,20 @@ void node_persist(struct ctl *ctl, struct node *n)
 void node_persist_inventory(struct ctl *ctl, struct node *n,
 			    const Colossus__NodeInventory *inv)
 {
-	struct pgq_txn *t = pgq_txn_begin(ctl->db);
+	/* With the next batch of node rows (nodewrite.h), or alone. */
+	struct pgq_txn *t = ctl->nodewrite ? nodewrite_txn(ctl->nodewrite)
+					   : NULL;
+	bool own = false;
 	char id[16];
 	const char *vals[8];
 	struct err e;
 
+	if (!t) {
+		if (!ctl->db)
+			return;
+		t = pgq_txn_begin(ctl->db);
+		own = true;
+	}
 	snprintf(id, sizeof(id), "%d", n->id);
 	vals[0] = id;
 	vals[1] = n->boot_id;
@@ -106,7 +131,7 @@ void node_persist_inventory(struct ctl *ctl, struct node *n,
 			    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 			    8, vals);
 	}
-	if (pgq_txn_commit(t, node_write_done, NULL, &e) < 0)
+	if (own && pgq_txn_commit(t, node_write_done, NULL, &e) < 0)
 		log_sub(LOG_SUB_DB, "node=%s: inventory not written: %s",
 			n->name, e.msg);
 }

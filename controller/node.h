@@ -8,6 +8,7 @@
 #include "proto/rpc.h"
 
 struct ctl;
+struct pgq_txn;
 struct node;
 struct peer;
 
@@ -31,6 +32,8 @@ void node_mark_up(struct ctl *ctl, struct node *n);
 void node_renew_lease(struct ctl *ctl, struct node *n);
 /* Write the node's state row (state, admin, health, reason). */
 void node_persist(struct ctl *ctl, struct node *n);
+/* Add the UPDATE of n's state row to t. */
+void node_state_stmt(struct pgq_txn *t, const struct node *n);
 /* Write the inventory the agent reported (GPUs, boot id, address). */
 void node_persist_inventory(struct ctl *ctl, struct node *n,
 			    const Colossus__NodeInventory *inv);
