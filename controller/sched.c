@@ -495,7 +495,8 @@ static void sched_run_pass(struct ctl *ctl, bool full)
 		free(keys);
 		return;
 	}
-	qsort(keys, npending, sizeof(*keys), sched_key_cmp);
+	if (npending) /* keys is NULL when nothing is pending */
+		qsort(keys, npending, sizeof(*keys), sched_key_cmp);
 	pending = xcalloc(npending, sizeof(*pending));
 	for (size_t i = 0; i < npending; i++)
 		pending[i] = keys[i].job;
